@@ -1,0 +1,197 @@
+"""The command line: a thin layer over the Engine (see `kfscript --help`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, TextIO
+
+from .engine import Engine
+from .errors import KfscriptError
+from .evaluation import evaluate, format_report, read_examples
+
+
+def display_width(text: str) -> int:
+    """Terminal columns of `text`: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def table(rows: Sequence[Sequence[str]]) -> str:
+    """A plain aligned table; the last column is left unpadded so long texts wrap cleanly."""
+    widths = [max(display_width(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    lines = []
+    for row in rows:
+        cells = [cell + " " * (widths[i] - display_width(cell)) for i, cell in enumerate(row[:-1])]
+        lines.append("  ".join([*cells, row[-1]]).rstrip())
+    return "\n".join(lines)
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _engine(args: argparse.Namespace) -> Engine:
+    return Engine.from_paths(rules=args.rules, phrasebank=args.phrasebank)
+
+
+def _variables(pairs: Iterable[str]) -> dict[str, str]:
+    variables = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise KfscriptError(f"--var takes NAME=VALUE, got {pair!r}")
+        variables[name] = value
+    return variables
+
+
+def cmd_suggest(args: argparse.Namespace, out: TextIO) -> int:
+    engine = _engine(args)
+    suggestions = engine.suggest(args.text, args.k, variables=_variables(args.var))
+    if args.json:
+        print(_dump([s.to_dict() for s in suggestions]), file=out)
+        return 0
+    rows = [["#", "intent", "step", "score", "reply"]]
+    rows += [[str(n), s.intent, s.step, f"{s.score:.2f}", s.text]
+             for n, s in enumerate(suggestions, 1)]
+    print(table(rows), file=out)
+    return 0
+
+
+def read_messages(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
+    """(line number, the record or None, error or text) for each non-blank JSON line.
+
+    A line is a JSON object with a "text" field (other fields are passed through) or a
+    bare JSON string.
+    """
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            yield number, None, f"not JSON: {error.msg}"
+            continue
+        if isinstance(record, str):
+            record = {"text": record}
+        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+            yield number, None, 'expected a JSON object with a string "text" field'
+            continue
+        yield number, record, record["text"]
+
+
+def cmd_classify(args: argparse.Namespace, out: TextIO) -> int:
+    engine = _engine(args)
+    failures = 0
+    for number, record, text in read_messages(args.file):
+        if record is None:
+            failures += 1
+            print(f"line {number}: {text}", file=sys.stderr)
+            print(_dump({"line": number, "error": text}), file=out)
+            continue
+        print(_dump({**record, **engine.classify(text).to_dict()}), file=out)
+    return 1 if failures else 0
+
+
+def cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
+    report = _engine(args).explain(args.text)
+    if args.json:
+        print(_dump(report), file=out)
+        return 0
+    print(f"text:    {report['text']}", file=out)
+    print(f"folded:  {report['folded']}   ({report['script']})", file=out)
+    print(f"words:   {' / '.join(report['words'])}", file=out)
+    print("terms found:", file=out)
+    for hit in report["hits"]:
+        cancelled = f"   cancelled by {hit['cancelled_by']}" if hit["cancelled_by"] else ""
+        print(f"  {hit['span']}  {hit['text']}  ({', '.join(hit['as'])}){cancelled}", file=out)
+    print("rules fired:", file=out)
+    for fired in report["fired"]:
+        print(f"  {fired['rule']}  weight {fired['weight']}  spans {fired['spans']}", file=out)
+    for item in report["suppressed"]:
+        print(f"  cancelled: {item['rule']} at {list(item['span'])} by {item['cue']}", file=out)
+    print("intents:", file=out)
+    for hit in report["intents"]:
+        print(f"  {hit['intent']}  {hit['score']:.2f}  {', '.join(hit['rules'])}", file=out)
+    print(f"anger:   {report['anger']:.2f}{'  (angry)' if report['angry'] else ''}", file=out)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
+    engine = _engine(args)
+    errors: list[dict[str, Any]] | None = [] if args.errors else None
+    report = evaluate(engine, read_examples(args.file), args.k, errors)
+    if args.json:
+        print(_dump(report), file=out)
+    else:
+        for line in format_report(report):
+            print(line, file=out)
+    if args.errors and errors is not None:
+        with open(args.errors, "w", encoding="utf-8") as dump:
+            for item in errors:
+                print(_dump(item), file=dump)
+    if args.min_micro_f1 is not None and report["micro_f1"] < args.min_micro_f1:
+        print(f"kfscript: micro-F1 {report['micro_f1']:.4f} is below {args.min_micro_f1}",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(
+        prog="kfscript", description="Suggest customer-service replies for Chinese shop chats.")
+    commands = main.add_subparsers(dest="command", required=True)
+    folders = argparse.ArgumentParser(add_help=False)
+    folders.add_argument("--rules", help="rule folder (default: the bundled rules)")
+    folders.add_argument("--phrasebank", help="phrasebank folder (default: the bundled one)")
+
+    suggest = commands.add_parser("suggest", parents=[folders], help="suggest replies")
+    suggest.add_argument("text")
+    suggest.add_argument("-k", type=int, default=3, help="how many replies (default 3)")
+    suggest.add_argument("--var", action="append", default=[], metavar="NAME=VALUE",
+                         help="fill a placeholder, e.g. --var shop=小熊家居 (repeatable)")
+    suggest.add_argument("--json", action="store_true", help="print JSON")
+    suggest.set_defaults(run=cmd_suggest)
+
+    classify = commands.add_parser(
+        "classify", parents=[folders], help="classify JSON lines (from a file or stdin)")
+    classify.add_argument("file", nargs="?", type=argparse.FileType("r", encoding="utf-8"),
+                          default=sys.stdin, help="JSON lines file (default: stdin)")
+    classify.set_defaults(run=cmd_classify)
+
+    explain = commands.add_parser("explain", parents=[folders],
+                                  help="show why a message gets its intents")
+    explain.add_argument("text")
+    explain.add_argument("--json", action="store_true", help="print JSON")
+    explain.set_defaults(run=cmd_explain)
+
+    evaluation = commands.add_parser("eval", parents=[folders],
+                                     help="measure the rules on labelled JSON lines")
+    evaluation.add_argument("file", help="labelled messages, one JSON object a line")
+    evaluation.add_argument("--errors", metavar="OUT.jsonl",
+                            help="write every miss, with its explanation, here")
+    evaluation.add_argument("--json", action="store_true", help="print JSON")
+    evaluation.add_argument("-k", type=int, default=3,
+                            help="suggestions counted for coverage (default 3)")
+    evaluation.add_argument("--min-micro-f1", type=float, metavar="X",
+                            help="exit with status 1 when micro-F1 is below X")
+    evaluation.set_defaults(run=cmd_eval)
+    return main
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if isinstance(sys.stdout, __import__("io").TextIOWrapper):
+        sys.stdout.reconfigure(errors="backslashreplace")
+    try:
+        code: int = args.run(args, sys.stdout)
+    except KfscriptError as error:
+        print(f"kfscript: {error}", file=sys.stderr)
+        return 2
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,121 @@
+"""Turn validated rule and phrasebank files into the immutable compiled forms.
+
+Everything that does not depend on a message is done here, once: terms folded to the one
+script the matcher reads, @groups expanded, phrase templates parsed and converted to
+traditional script.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .errors import FileProblem, RuleFileError
+from .loading import Located, PhraseSources, RuleSources
+from .matcher import (
+    ANGER,
+    BREAKER,
+    CUE,
+    NOT_CUE,
+    RULE,
+    VETO,
+    AngerSpec,
+    CompiledRule,
+    Matcher,
+    NegationSpec,
+)
+from .models import GROUP_PREFIX, RuleFile
+from .normalise import CLAUSE_MARKS, fold, to_traditional
+from .ranking import Phrase, Phrasebook, Template
+
+
+class _Terms:
+    """Folded terms, each with the ways it is used (one automaton entry per term)."""
+
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}
+        self.kinds: list[int] = []
+        self.problems: list[FileProblem] = []
+
+    def add(self, term: str, kind: int, where: Located[RuleFile] | None = None,
+            *loc: str | int) -> int:
+        folded = fold(term)
+        if CLAUSE_MARKS.intersection(folded) and where is not None:
+            self.problems.append(where.problem(
+                f"term {term!r} contains punctuation or a space, which end a clause, "
+                "so it could never match", *loc))
+        if folded not in self.index:
+            self.index[folded] = len(self.kinds)
+            self.kinds.append(0)
+        found = self.index[folded]
+        self.kinds[found] |= kind
+        return found
+
+
+def compile_rules(sources: RuleSources) -> Matcher:
+    terms = _Terms()
+    groups = sources.lexicon.model.groups if sources.lexicon else {}
+
+    def expand(written: list[str], kind: int, located: Located[RuleFile],
+               *loc: str | int) -> frozenset[int]:
+        found: set[int] = set()
+        for term in written:
+            if term.startswith(GROUP_PREFIX):
+                members = groups[term[len(GROUP_PREFIX):]]
+            else:
+                members = [term]
+            found.update(terms.add(member, kind, located, *loc) for member in members)
+        return frozenset(found)
+
+    rules: list[CompiledRule] = []
+    alone_only: set[str] = set()
+    for located in sources.intents:
+        model = located.model
+        if model.alone_only:
+            alone_only.add(model.intent)
+        for index, spec in enumerate(model.rules):
+            if spec.any is not None:
+                rule_groups = (expand(spec.any, RULE, located, "rules", index, "any"),)
+            else:
+                rule_groups = tuple(expand(group, RULE, located, "rules", index, "all", g)
+                                    for g, group in enumerate(spec.all or []))
+            vetoes = expand(spec.none, VETO, located, "rules", index, "none")
+            rules.append(CompiledRule(f"{model.intent}/{spec.id}", model.intent, rule_groups,
+                                      None if spec.any is not None else spec.within,
+                                      vetoes, spec.weight))
+    max_gap = 6
+    if sources.negation:
+        negation = sources.negation.model
+        max_gap = negation.max_gap
+        for kind, written in ((CUE, negation.cues), (NOT_CUE, negation.not_cues),
+                              (BREAKER, negation.breakers)):
+            for term in written:
+                terms.add(term, kind)
+    anger = AngerSpec({}, None, 0.0, frozenset(), 0.0)
+    if sources.anger:
+        spec = sources.anger.model
+        cues = {terms.add(term, ANGER): weight for term, weight in spec.cues.items()}
+        marks = None
+        if spec.repeated_marks:
+            chars = re.escape("".join(sorted(set(fold(spec.repeated_marks.marks)))))
+            marks = re.compile(f"[{chars}]{{{spec.repeated_marks.min_run},}}")
+        anger = AngerSpec(
+            cues, marks, spec.repeated_marks.weight if spec.repeated_marks else 0.0,
+            frozenset(fold(spec.emoji.chars)) if spec.emoji else frozenset(),
+            spec.emoji.weight if spec.emoji else 0.0)
+    if terms.problems:
+        raise RuleFileError.from_problems(terms.problems)
+    return Matcher(tuple(terms.index), tuple(terms.kinds), tuple(rules),
+                   frozenset(alone_only), NegationSpec(max_gap), anger)
+
+
+def compile_phrasebank(sources: PhraseSources) -> Phrasebook:
+    phrases = tuple(
+        Phrase(spec.id, located.model.intent, spec.step, spec.weight, spec.tone,
+               Template.parse(spec.text), Template.parse(to_traditional(spec.text)))
+        for located in sources.files for spec in located.model.phrases)
+    defaults = sources.placeholders.model.placeholders
+    steps = sources.steps.model
+    own_orders = {located.model.intent: tuple(located.model.order)
+                  for located in sources.files if located.model.order}
+    return Phrasebook(phrases, tuple(steps.calm), tuple(steps.angry), own_orders, defaults,
+                      {name: to_traditional(value) for name, value in defaults.items()})

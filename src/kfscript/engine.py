@@ -1,0 +1,95 @@
+"""The Engine: a compiled rule set and phrasebank, and the calls that serve messages."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .compile import compile_phrasebank, compile_rules
+from .loading import RuleSources, load_phrasebank, load_rules
+from .matcher import ANGER, BREAKER, CUE, NOT_CUE, RULE, VETO, Matcher
+from .normalise import clauses
+from .ranking import Phrasebook
+from .results import Classification, Suggestion
+
+_PACKAGE = Path(__file__).resolve().parent
+_KIND_NAMES = ((RULE, "rule"), (VETO, "veto"), (CUE, "negation"), (NOT_CUE, "not_negation"),
+               (BREAKER, "breaker"), (ANGER, "anger"))
+
+
+def bundled(name: str) -> Path:
+    """The bundled `rules` or `phrasebank` folder: in the installed package, or the source tree."""
+    installed = _PACKAGE / name
+    return installed if installed.is_dir() else _PACKAGE.parents[1] / name
+
+
+def check_text(text: object) -> str:
+    if not isinstance(text, str):
+        raise TypeError(f"text must be str, got {type(text).__name__}")
+    return text
+
+
+class Engine:
+    """Classifies messages and suggests replies; immutable, so share it between threads.
+
+    Build one with `Engine.from_paths()`; it raises `RuleFileError` (with file and line) for
+    any mistake in the files, and never exists half-built.
+    """
+
+    __slots__ = ("matcher", "phrasebank", "phrasebank_path", "rule_sources", "rules_path")
+
+    def __init__(self, matcher: Matcher, phrasebank: Phrasebook, rule_sources: RuleSources,
+                 rules_path: Path, phrasebank_path: Path) -> None:
+        self.matcher = matcher
+        self.phrasebank = phrasebank
+        self.rule_sources = rule_sources
+        self.rules_path = rules_path
+        self.phrasebank_path = phrasebank_path
+
+    @classmethod
+    def from_paths(cls, rules: str | Path | None = None,
+                   phrasebank: str | Path | None = None) -> Engine:
+        """An engine over these folders; a folder left out is the bundled one."""
+        rules_path = Path(rules) if rules is not None else bundled("rules")
+        phrasebank_path = Path(phrasebank) if phrasebank is not None else bundled("phrasebank")
+        rule_sources = load_rules(rules_path)
+        phrase_sources = load_phrasebank(phrasebank_path)
+        return cls(compile_rules(rule_sources), compile_phrasebank(phrase_sources),
+                   rule_sources, rules_path, phrasebank_path)
+
+    def classify(self, text: str) -> Classification:
+        """What the customer needs (intents, best first), how angry they are, which script."""
+        return self.matcher.classify(check_text(text))
+
+    def suggest(self, text: str, k: int = 3, *,
+                variables: Mapping[str, str] | None = None) -> list[Suggestion]:
+        """The k best replies, in the customer's script, placeholders filled."""
+        check_text(text)
+        if not isinstance(k, int) or isinstance(k, bool):
+            raise TypeError(f"k must be int, got {type(k).__name__}")
+        if k < 0:
+            raise ValueError(f"k must be at least 0, got {k}")
+        return self.phrasebank.suggest(self.matcher.classify(text), k, variables)
+
+    def explain(self, text: str) -> dict[str, Any]:
+        """Why a message got its intents: words, terms found, rules fired, negations."""
+        trace = self.matcher.trace(check_text(text))
+        matcher = self.matcher
+        words = [word for start, end in clauses(trace.folded)
+                 for word in matcher.segmenter.words(trace.folded[start:end])]
+        return {
+            "text": text,
+            "folded": trace.folded,
+            "words": words,
+            "hits": [{"term": matcher.terms[h.term], "span": [h.start, h.end],
+                      "text": text[h.start:h.end],
+                      "as": [name for bit, name in _KIND_NAMES if matcher.kinds[h.term] & bit],
+                      "cancelled_by": (text[trace.cancelled[h].start:trace.cancelled[h].end]
+                                       if h in trace.cancelled else None)}
+                     for h in trace.hits],
+            "fired": [{"rule": matcher.rules[i].id, "weight": matcher.rules[i].weight,
+                       "spans": [list(span) for span in spans]}
+                      for i, spans in sorted(trace.fired.items())],
+            **trace.classification.to_dict(),
+        }

@@ -1,0 +1,286 @@
+"""Read the rule and phrasebank folders into validated models, with file:line for every error.
+
+YAML is read with PyYAML's safe loader, node by node, so that each value keeps the line it
+was written on; pydantic's error locations are then mapped back to those lines. Every problem
+of every file is collected before anything is raised, and nothing is returned unless all of
+it is valid: there is no half-loaded state.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from .errors import FileProblem, RuleFileError
+from .models import (
+    FALLBACK_INTENT,
+    GROUP_PREFIX,
+    INTENTS,
+    AngerFile,
+    LexiconFile,
+    NegationFile,
+    PhraseFile,
+    PlaceholderFile,
+    RuleFile,
+    StepsFile,
+)
+
+M = TypeVar("M", bound=BaseModel)
+Loc = tuple[str | int, ...]
+
+PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
+"""`{name}` is a placeholder, `{{`/`}}` are literal braces, a lone brace is a mistake."""
+
+
+@dataclass(frozen=True)
+class Located(Generic[M]):
+    """A validated file with the line of each of its values, for later cross-file checks."""
+
+    model: M
+    path: str
+    lines: Mapping[Loc, int]
+
+    def line_of(self, *loc: str | int) -> int:
+        """The line of the value at `loc`, or of its nearest enclosing value."""
+        for end in range(len(loc), -1, -1):
+            if loc[:end] in self.lines:
+                return self.lines[loc[:end]]
+        return 1
+
+    def problem(self, message: str, *loc: str | int) -> FileProblem:
+        return FileProblem(self.path, self.line_of(*loc), message)
+
+
+@dataclass(frozen=True)
+class RuleSources:
+    intents: tuple[Located[RuleFile], ...]
+    lexicon: Located[LexiconFile] | None
+    negation: Located[NegationFile] | None
+    anger: Located[AngerFile] | None
+
+
+@dataclass(frozen=True)
+class PhraseSources:
+    files: tuple[Located[PhraseFile], ...]
+    placeholders: Located[PlaceholderFile]
+    steps: Located[StepsFile]
+
+
+def _plain(node: yaml.Node, loader: yaml.SafeLoader, loc: Loc,
+           lines: dict[Loc, int], path: str, problems: list[FileProblem]) -> Any:
+    """Turn a YAML node into plain data, noting each value's line and refusing duplicate keys."""
+    lines[loc] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, str | int) or isinstance(key, bool):
+                key = str(key)
+            if key in result:
+                problems.append(FileProblem(path, key_node.start_mark.line + 1,
+                                            f"duplicate key {key!r}"))
+                continue
+            result[key] = _plain(value_node, loader, (*loc, key), lines, path, problems)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_plain(item, loader, (*loc, index), lines, path, problems)
+                for index, item in enumerate(node.value)]
+    return loader.construct_object(node, deep=True)
+
+
+def read_yaml(path: Path, problems: list[FileProblem]) -> tuple[Any, dict[Loc, int]] | None:
+    """Safe-load one YAML file; on failure note the problem and return None."""
+    shown = str(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        problems.append(FileProblem(shown, 0, f"cannot read the file: {error}"))
+        return None
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            problems.append(FileProblem(shown, 1, "the file is empty"))
+            return None
+        lines: dict[Loc, int] = {}
+        data = _plain(node, loader, (), lines, shown, problems)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else 0
+        problems.append(FileProblem(shown, line, f"YAML syntax: {error.problem or error}"))
+        return None
+    except yaml.YAMLError as error:
+        problems.append(FileProblem(shown, 0, f"YAML syntax: {error}"))
+        return None
+    finally:
+        loader.dispose()
+    return data, lines
+
+
+def load_model(path: Path, model: type[M], problems: list[FileProblem]) -> Located[M] | None:
+    """Read and validate one file against `model`; every validation error becomes a problem."""
+    read = read_yaml(path, problems)
+    if read is None:
+        return None
+    data, lines = read
+    try:
+        validated = model.model_validate(data)
+    except ValidationError as error:
+        located = Located(model.model_construct(), str(path), lines)
+        for item in error.errors(include_url=False):
+            where = ".".join(str(part) for part in item["loc"]) or "the file"
+            problems.append(located.problem(f"{where}: {item['msg']}", *item["loc"]))
+        return None
+    return Located(validated, str(path), lines)
+
+
+def _yaml_files(folder: Path) -> Iterator[Path]:
+    return iter(sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml")))
+
+
+def _check_folder(folder: Path) -> None:
+    if not folder.is_dir():
+        raise RuleFileError(folder, 0, "no such folder")
+
+
+def load_rules(folder: Path) -> RuleSources:
+    """Every rule file of `folder`, validated and cross-checked, or RuleFileError."""
+    _check_folder(folder)
+    problems: list[FileProblem] = []
+    shared: dict[str, Any] = {}
+    intents: list[Located[RuleFile]] = []
+    for path in _yaml_files(folder):
+        if path.stem == "_lexicon":
+            shared["lexicon"] = load_model(path, LexiconFile, problems)
+        elif path.stem == "_negation":
+            shared["negation"] = load_model(path, NegationFile, problems)
+        elif path.stem == "_anger":
+            shared["anger"] = load_model(path, AngerFile, problems)
+        elif path.stem.startswith("_"):
+            problems.append(FileProblem(str(path), 0, "unknown shared file (expected "
+                                        "_lexicon, _negation or _anger)"))
+        else:
+            located = load_model(path, RuleFile, problems)
+            if located is not None:
+                intents.append(located)
+    if not intents and not problems:
+        problems.append(FileProblem(str(folder), 0, "no rule files (<intent>.yaml) here"))
+    lexicon: Located[LexiconFile] | None = shared.get("lexicon")
+    problems += _rule_cross_checks(intents, lexicon)
+    if problems:
+        raise RuleFileError.from_problems(problems)
+    return RuleSources(tuple(intents), lexicon, shared.get("negation"), shared.get("anger"))
+
+
+def _rule_cross_checks(files: list[Located[RuleFile]],
+                       lexicon: Located[LexiconFile] | None) -> list[FileProblem]:
+    groups = lexicon.model.groups if lexicon else {}
+    problems: list[FileProblem] = []
+    seen_ids: dict[str, str] = {}
+    for located in files:
+        intent = located.model.intent
+        if intent not in INTENTS:
+            problems.append(located.problem(
+                f"unknown intent {intent!r}; known: {', '.join(INTENTS)}", "intent"))
+        for index, rule in enumerate(located.model.rules):
+            full_id = f"{intent}/{rule.id}"
+            if full_id in seen_ids:
+                problems.append(located.problem(
+                    f"duplicate rule id {full_id!r} (also in {seen_ids[full_id]})",
+                    "rules", index, "id"))
+            seen_ids.setdefault(full_id, located.path)
+            term_lists = [("any", rule.any or [])] + [
+                (f"all.{g}", group) for g, group in enumerate(rule.all or [])]
+            term_lists.append(("none", rule.none))
+            for where, terms in term_lists:
+                for term in terms:
+                    name = term[len(GROUP_PREFIX):]
+                    if term.startswith(GROUP_PREFIX) and name not in groups:
+                        problems.append(located.problem(
+                            f"{where}: unknown group {term!r} (not in _lexicon.yaml)",
+                            "rules", index, *where.split(".")[:1]))
+    return problems
+
+
+def placeholders_of(text: str) -> Iterator[str | None]:
+    """The placeholder names in a phrase text; None marks a lone brace."""
+    for match in PLACEHOLDER.finditer(text):
+        token = match.group(0)
+        if token in ("{{", "}}"):
+            continue
+        yield match.group(1) if match.group(1) is not None else None
+
+
+def load_phrasebank(folder: Path) -> PhraseSources:
+    """Every phrasebank file of `folder`, validated and cross-checked, or RuleFileError."""
+    _check_folder(folder)
+    problems: list[FileProblem] = []
+    files: list[Located[PhraseFile]] = []
+    placeholders: Located[PlaceholderFile] | None = None
+    steps: Located[StepsFile] | None = None
+    for path in _yaml_files(folder):
+        if path.stem == "_placeholders":
+            placeholders = load_model(path, PlaceholderFile, problems)
+        elif path.stem == "_steps":
+            steps = load_model(path, StepsFile, problems)
+        elif path.stem.startswith("_"):
+            problems.append(FileProblem(str(path), 0, "unknown shared file (expected "
+                                        "_placeholders or _steps)"))
+        else:
+            located = load_model(path, PhraseFile, problems)
+            if located is not None:
+                files.append(located)
+    for name, found in (("_placeholders.yaml", placeholders), ("_steps.yaml", steps)):
+        if found is None and not any(p.path.endswith(name) for p in problems):
+            problems.append(FileProblem(str(folder / name), 0, "missing file"))
+    if placeholders is not None and steps is not None:
+        problems += _phrase_cross_checks(files, placeholders, steps)
+    if problems:
+        raise RuleFileError.from_problems(problems)
+    assert placeholders is not None and steps is not None
+    return PhraseSources(tuple(files), placeholders, steps)
+
+
+def _phrase_cross_checks(files: list[Located[PhraseFile]],
+                         placeholders: Located[PlaceholderFile],
+                         steps: Located[StepsFile]) -> list[FileProblem]:
+    known_intents = (*INTENTS, FALLBACK_INTENT)
+    names = placeholders.model.placeholders
+    problems: list[FileProblem] = []
+    seen_ids: dict[str, str] = {}
+    for located in files:
+        if located.model.intent not in known_intents:
+            problems.append(located.problem(
+                f"unknown intent {located.model.intent!r}; known: {', '.join(known_intents)}",
+                "intent"))
+        for index, step in enumerate(located.model.order or []):
+            if step not in steps.model.calm:
+                problems.append(located.problem(
+                    f"unknown step {step!r} in order; known: {', '.join(steps.model.calm)}",
+                    "order", index))
+        for index, phrase in enumerate(located.model.phrases):
+            if phrase.id in seen_ids:
+                problems.append(located.problem(
+                    f"duplicate phrase id {phrase.id!r} (also in {seen_ids[phrase.id]})",
+                    "phrases", index, "id"))
+            seen_ids.setdefault(phrase.id, located.path)
+            if phrase.step not in steps.model.calm:
+                problems.append(located.problem(
+                    f"unknown step {phrase.step!r}; known: {', '.join(steps.model.calm)}",
+                    "phrases", index, "step"))
+            for name in placeholders_of(phrase.text):
+                if name is None:
+                    problems.append(located.problem(
+                        "a lone '{' or '}' (write '{{' or '}}' for a literal brace)",
+                        "phrases", index, "text"))
+                elif name not in names:
+                    problems.append(located.problem(
+                        f"unknown placeholder {{{name}}}; known: {', '.join(names)}",
+                        "phrases", index, "text"))
+    return problems

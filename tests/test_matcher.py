@@ -1,0 +1,72 @@
+"""The matcher on a small rule set (tests/fixtures/mini_rules) whose answers are known."""
+
+from __future__ import annotations
+
+import kfscript
+
+
+def intents(engine: kfscript.Engine, text: str) -> list[str]:
+    return [hit.intent for hit in engine.classify(text).intents]
+
+
+def test_several_intents_in_one_message(mini: kfscript.Engine) -> None:
+    assert intents(mini, "箱子破了，还少了一个螺丝") == ["damaged", "missing_parts"]
+
+
+def test_terms_match_on_word_boundaries_only(mini: kfscript.Engine) -> None:
+    assert intents(mini, "这个多少钱") == []          # 少 inside 多少
+    assert intents(mini, "打破纪录了") == []          # 打破 inside 打破纪录
+    assert intents(mini, "就少了一个") == ["missing_parts"]
+
+
+def test_spans_point_into_the_original_text(mini: kfscript.Engine) -> None:
+    text = "ＯＫ，東西碎了"
+    (hit,) = mini.classify(text).intents
+    assert [text[s:e] for s, e in hit.spans] == ["碎了"]
+    assert hit.rules == ("damaged/broken",)
+
+
+def test_negation_cancels_the_term_it_governs(mini: kfscript.Engine) -> None:
+    result = mini.classify("没有碎了，就是少了螺丝")
+    assert [h.intent for h in result.intents] == ["missing_parts"]
+    assert result.suppressed == (kfscript.Suppression("damaged/broken", "没有", (2, 4)),)
+
+
+def test_negation_stays_in_its_clause_and_before_breakers(mini: kfscript.Engine) -> None:
+    assert intents(mini, "没有别的，杯子碎了") == ["damaged"]
+    assert intents(mini, "不是别的就是碎了") == ["damaged"]  # the breaker 就是 ends its reach
+    assert intents(mini, "不用退款，补发就行") == []
+
+
+def test_a_not_cue_negates_nothing(mini: kfscript.Engine) -> None:
+    assert intents(mini, "给我退款不然差评") == ["return_refund"]
+
+
+def test_all_groups_must_be_within_the_window(mini: kfscript.Engine) -> None:
+    assert intents(mini, "箱子被压扁了") == ["damaged"]
+    assert intents(mini, "箱子我昨天晚上去门口拿回来的时候发现压扁了") == []
+
+
+def test_low_weight_rules_need_support(mini: kfscript.Engine) -> None:
+    assert intents(mini, "不想要") == []                      # 0.3 < 0.5
+    (hit,) = mini.classify("不想要了，退款").intents
+    assert hit.score == 1.0 and set(hit.rules) == {"return_refund/refund", "return_refund/weak"}
+
+
+def test_alone_only_intent_yields_to_any_other(mini: kfscript.Engine) -> None:
+    assert intents(mini, "在吗") == ["greeting"]
+    assert intents(mini, "在吗，杯子碎了") == ["damaged"]
+
+
+def test_anger_from_words_marks_and_emoji(mini: kfscript.Engine) -> None:
+    assert mini.classify("杯子碎了").anger == 0.0
+    assert mini.classify("杯子碎了！！").anger == 0.6
+    assert mini.classify("杯子碎了😡").anger == 0.6
+    assert mini.classify("气死了，杯子碎了！！").anger == round(1 - 0.2 * 0.4, 4)
+    assert mini.classify("气死了").angry
+
+
+def test_scores_are_in_range_and_sorted(mini: kfscript.Engine) -> None:
+    found = mini.classify("不想要了，退款，杯子碎了").intents
+    assert all(0 < hit.score <= 1 for hit in found)
+    assert [h.score for h in found] == sorted((h.score for h in found), reverse=True)
