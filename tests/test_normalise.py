@@ -27,7 +27,8 @@ def test_detect_script() -> None:
 
 
 def test_to_traditional_uses_taiwan_standard() -> None:
-    assert to_traditional("亲，您的快递已经发出了，请耐心等待着") == "親，您的快遞已經發出了，請耐心等待著"
+    converted = to_traditional("亲，您的快递已经发出了，请耐心等待着")
+    assert converted == "親，您的快遞已經發出了，請耐心等待著"
 
 
 def test_clauses_split_on_punctuation_and_space() -> None:

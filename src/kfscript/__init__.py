@@ -16,8 +16,8 @@ from typing import Any
 
 from .engine import Engine
 from .errors import KfscriptError, RuleFileError, VariableError
-from .models import INTENTS
 from .results import Classification, IntentHit, Suggestion, Suppression
+from .taxonomy import INTENTS
 
 __all__ = [
     "INTENTS",

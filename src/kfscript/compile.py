@@ -14,6 +14,7 @@ from .loading import Located, PhraseSources, RuleSources
 from .matcher import (
     ANGER,
     BREAKER,
+    CROSSING,
     CUE,
     NOT_CUE,
     RULE,
@@ -23,9 +24,12 @@ from .matcher import (
     Matcher,
     NegationSpec,
 )
-from .models import GROUP_PREFIX, RuleFile
+from .models import RuleFile
 from .normalise import CLAUSE_MARKS, fold, to_traditional
-from .ranking import Phrase, Phrasebook, Template
+from .ranking import Phrase, Phrasebook
+from .render import Template
+from .segment import Segmenter
+from .taxonomy import GROUP_PREFIX
 
 
 class _Terms:
@@ -59,10 +63,8 @@ def compile_rules(sources: RuleSources) -> Matcher:
                *loc: str | int) -> frozenset[int]:
         found: set[int] = set()
         for term in written:
-            if term.startswith(GROUP_PREFIX):
-                members = groups[term[len(GROUP_PREFIX):]]
-            else:
-                members = [term]
+            grouped = term.startswith(GROUP_PREFIX)
+            members = groups[term[len(GROUP_PREFIX):]] if grouped else [term]
             found.update(terms.add(member, kind, located, *loc) for member in members)
         return frozenset(found)
 
@@ -73,6 +75,7 @@ def compile_rules(sources: RuleSources) -> Matcher:
         if model.alone_only:
             alone_only.add(model.intent)
         for index, spec in enumerate(model.rules):
+            rule_groups: tuple[frozenset[int], ...]
             if spec.any is not None:
                 rule_groups = (expand(spec.any, RULE, located, "rules", index, "any"),)
             else:
@@ -92,20 +95,23 @@ def compile_rules(sources: RuleSources) -> Matcher:
                 terms.add(term, kind)
     anger = AngerSpec({}, None, 0.0, frozenset(), 0.0)
     if sources.anger:
-        spec = sources.anger.model
-        cues = {terms.add(term, ANGER): weight for term, weight in spec.cues.items()}
+        anger_file = sources.anger.model
+        cues = {terms.add(term, ANGER): weight for term, weight in anger_file.cues.items()}
         marks = None
-        if spec.repeated_marks:
-            chars = re.escape("".join(sorted(set(fold(spec.repeated_marks.marks)))))
-            marks = re.compile(f"[{chars}]{{{spec.repeated_marks.min_run},}}")
+        if anger_file.repeated_marks:
+            chars = re.escape("".join(sorted(set(fold(anger_file.repeated_marks.marks)))))
+            marks = re.compile(f"[{chars}]{{{anger_file.repeated_marks.min_run},}}")
         anger = AngerSpec(
-            cues, marks, spec.repeated_marks.weight if spec.repeated_marks else 0.0,
-            frozenset(fold(spec.emoji.chars)) if spec.emoji else frozenset(),
-            spec.emoji.weight if spec.emoji else 0.0)
+            cues, marks, anger_file.repeated_marks.weight if anger_file.repeated_marks else 0.0,
+            frozenset(fold(anger_file.emoji.chars)) if anger_file.emoji else frozenset(),
+            anger_file.emoji.weight if anger_file.emoji else 0.0)
     if terms.problems:
         raise RuleFileError.from_problems(terms.problems)
+    segmenter, crossing = Segmenter.build(list(terms.index))
+    for word in crossing:
+        terms.add(word, CROSSING)
     return Matcher(tuple(terms.index), tuple(terms.kinds), tuple(rules),
-                   frozenset(alone_only), NegationSpec(max_gap), anger)
+                   frozenset(alone_only), NegationSpec(max_gap), anger, segmenter)
 
 
 def compile_phrasebank(sources: PhraseSources) -> Phrasebook:

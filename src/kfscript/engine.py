@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .compile import compile_phrasebank, compile_rules
-from .loading import RuleSources, load_phrasebank, load_rules
-from .matcher import ANGER, BREAKER, CUE, NOT_CUE, RULE, VETO, Matcher
+from . import cache
+from .errors import require_folder
+from .matcher import ANGER, BREAKER, CROSSING, CUE, NOT_CUE, RULE, VETO, Matcher
 from .normalise import clauses
 from .ranking import Phrasebook
 from .results import Classification, Suggestion
 
+if TYPE_CHECKING:
+    from .loading import RuleSources
+
 _PACKAGE = Path(__file__).resolve().parent
 _KIND_NAMES = ((RULE, "rule"), (VETO, "veto"), (CUE, "negation"), (NOT_CUE, "not_negation"),
-               (BREAKER, "breaker"), (ANGER, "anger"))
+               (BREAKER, "breaker"), (ANGER, "anger"), (CROSSING, "crossing"))
 
 
 def bundled(name: str) -> Path:
@@ -37,26 +40,48 @@ class Engine:
     any mistake in the files, and never exists half-built.
     """
 
-    __slots__ = ("matcher", "phrasebank", "phrasebank_path", "rule_sources", "rules_path")
+    __slots__ = ("matcher", "phrasebank", "phrasebank_path", "rules_path")
 
-    def __init__(self, matcher: Matcher, phrasebank: Phrasebook, rule_sources: RuleSources,
-                 rules_path: Path, phrasebank_path: Path) -> None:
+    def __init__(self, matcher: Matcher, phrasebank: Phrasebook, rules_path: Path,
+                 phrasebank_path: Path) -> None:
         self.matcher = matcher
         self.phrasebank = phrasebank
-        self.rule_sources = rule_sources
         self.rules_path = rules_path
         self.phrasebank_path = phrasebank_path
 
     @classmethod
-    def from_paths(cls, rules: str | Path | None = None,
-                   phrasebank: str | Path | None = None) -> Engine:
-        """An engine over these folders; a folder left out is the bundled one."""
+    def from_paths(cls, rules: str | Path | None = None, phrasebank: str | Path | None = None,
+                   *, use_cache: bool = True) -> Engine:
+        """An engine over these folders; a folder left out is the bundled one.
+
+        The compiled engine is cached on disk by the content of the files (see cache.py), so
+        a second start with unchanged files skips reading, validating and compiling them.
+        """
         rules_path = Path(rules) if rules is not None else bundled("rules")
         phrasebank_path = Path(phrasebank) if phrasebank is not None else bundled("phrasebank")
+        require_folder(rules_path)
+        require_folder(phrasebank_path)
+        entry = cache.key([rules_path, phrasebank_path]) if use_cache else None
+        compiled = cache.load(entry) if entry else None
+        if not (isinstance(compiled, tuple) and len(compiled) == 2
+                and isinstance(compiled[0], Matcher) and isinstance(compiled[1], Phrasebook)):
+            compiled = cls._compile(rules_path, phrasebank_path)
+            if entry:
+                cache.store(entry, compiled)
+        return cls(compiled[0], compiled[1], rules_path, phrasebank_path)
+
+    @staticmethod
+    def _compile(rules_path: Path, phrasebank_path: Path) -> tuple[Matcher, Phrasebook]:
+        from .compile import compile_phrasebank, compile_rules
+        from .loading import load_phrasebank, load_rules
         rule_sources = load_rules(rules_path)
         phrase_sources = load_phrasebank(phrasebank_path)
-        return cls(compile_rules(rule_sources), compile_phrasebank(phrase_sources),
-                   rule_sources, rules_path, phrasebank_path)
+        return compile_rules(rule_sources), compile_phrasebank(phrase_sources)
+
+    def rule_sources(self) -> RuleSources:
+        """The rule files as validated models (for their examples, lint and tooling)."""
+        from .loading import load_rules
+        return load_rules(self.rules_path)
 
     def classify(self, text: str) -> Classification:
         """What the customer needs (intents, best first), how angry they are, which script."""

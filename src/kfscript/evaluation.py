@@ -18,7 +18,7 @@ from typing import Any
 from .engine import Engine
 from .errors import KfscriptError
 from .matcher import BREAKER, CUE
-from .models import INTENTS
+from .taxonomy import INTENTS
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ it is valid: there is no half-loaded state.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,11 +16,8 @@ from typing import Any, Generic, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .errors import FileProblem, RuleFileError
+from .errors import FileProblem, RuleFileError, require_folder
 from .models import (
-    FALLBACK_INTENT,
-    GROUP_PREFIX,
-    INTENTS,
     AngerFile,
     LexiconFile,
     NegationFile,
@@ -30,12 +26,11 @@ from .models import (
     RuleFile,
     StepsFile,
 )
+from .render import placeholders_of
+from .taxonomy import FALLBACK_INTENT, GROUP_PREFIX, INTENTS
 
 M = TypeVar("M", bound=BaseModel)
 Loc = tuple[str | int, ...]
-
-PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
-"""`{name}` is a placeholder, `{{`/`}}` are literal braces, a lone brace is a mistake."""
 
 
 @dataclass(frozen=True)
@@ -144,14 +139,9 @@ def _yaml_files(folder: Path) -> Iterator[Path]:
     return iter(sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml")))
 
 
-def _check_folder(folder: Path) -> None:
-    if not folder.is_dir():
-        raise RuleFileError(folder, 0, "no such folder")
-
-
 def load_rules(folder: Path) -> RuleSources:
     """Every rule file of `folder`, validated and cross-checked, or RuleFileError."""
-    _check_folder(folder)
+    require_folder(folder)
     problems: list[FileProblem] = []
     shared: dict[str, Any] = {}
     intents: list[Located[RuleFile]] = []
@@ -208,18 +198,9 @@ def _rule_cross_checks(files: list[Located[RuleFile]],
     return problems
 
 
-def placeholders_of(text: str) -> Iterator[str | None]:
-    """The placeholder names in a phrase text; None marks a lone brace."""
-    for match in PLACEHOLDER.finditer(text):
-        token = match.group(0)
-        if token in ("{{", "}}"):
-            continue
-        yield match.group(1) if match.group(1) is not None else None
-
-
 def load_phrasebank(folder: Path) -> PhraseSources:
     """Every phrasebank file of `folder`, validated and cross-checked, or RuleFileError."""
-    _check_folder(folder)
+    require_folder(folder)
     problems: list[FileProblem] = []
     files: list[Located[PhraseFile]] = []
     placeholders: Located[PlaceholderFile] | None = None

@@ -17,13 +17,14 @@ from dataclasses import dataclass
 
 import ahocorasick
 
-from .models import INTENTS
 from .normalise import clauses, detect_script, fold
 from .results import Classification, IntentHit, Span, Suppression
-from .segment import Segmenter
+from .segment import ASCII_WORD, Segmenter
+from .taxonomy import INTENTS
 
-RULE, VETO, CUE, NOT_CUE, BREAKER, ANGER = 1, 2, 4, 8, 16, 32
-"""What a term is used as (a bit mask: one term can serve several purposes)."""
+RULE, VETO, CUE, NOT_CUE, BREAKER, ANGER, CROSSING = 1, 2, 4, 8, 16, 32, 64
+"""What a term is used as (a bit mask: one term can serve several purposes). CROSSING marks
+a dictionary word that may straddle a term's edge (see segment.py)."""
 
 REPORTED = 0.5
 """An intent is reported when the noisy-or of its fired rules' weights reaches this."""
@@ -87,11 +88,14 @@ def _noisy_or(weights: Iterable[float]) -> float:
 class _Message:
     """The per-message state: folded text, clauses and their word boundaries, built lazily."""
 
-    __slots__ = ("_boundaries", "_clause_starts", "_clauses", "_global", "folded", "segmenter")
+    __slots__ = ("_boundaries", "_clause_starts", "_clauses", "_global", "crossed", "folded",
+                 "segmenter")
 
-    def __init__(self, folded: str, segmenter: Segmenter) -> None:
+    def __init__(self, folded: str, segmenter: Segmenter, crossed: set[int]) -> None:
         self.folded = folded
         self.segmenter = segmenter
+        self.crossed = crossed
+        """Positions some dictionary word straddles: only there can jieba's choice matter."""
         self._clauses = clauses(folded)
         self._clause_starts = [start for start, _ in self._clauses]
         self._boundaries: dict[int, frozenset[int]] = {}
@@ -108,7 +112,16 @@ class _Message:
             self._boundaries[index] = found
         return found
 
+    def certain_boundary(self, position: int) -> bool:
+        """True when `position` is a word boundary whatever jieba would choose."""
+        folded = self.folded
+        return position not in self.crossed and not (
+            0 < position < len(folded)
+            and folded[position - 1] in ASCII_WORD and folded[position] in ASCII_WORD)
+
     def on_word_boundaries(self, hit: Hit) -> bool:
+        if self.certain_boundary(hit.start) and self.certain_boundary(hit.end):
+            return True
         index = self.clause_of(hit.start)
         if index < 0:
             return False
@@ -134,7 +147,7 @@ class Matcher:
 
     def __init__(self, terms: tuple[str, ...], kinds: tuple[int, ...],
                  rules: tuple[CompiledRule, ...], alone_only: frozenset[str],
-                 negation: NegationSpec, anger: AngerSpec) -> None:
+                 negation: NegationSpec, anger: AngerSpec, segmenter: Segmenter) -> None:
         self.terms = terms
         self.kinds = kinds
         self.rules = rules
@@ -143,21 +156,32 @@ class Matcher:
         self.anger = anger
         rules_of_term: dict[int, list[int]] = defaultdict(list)
         for index, rule in enumerate(rules):
-            for term in sorted(set().union(*rule.groups)):
-                rules_of_term[term].append(index)
+            for term_index in sorted(set().union(*rule.groups)):
+                rules_of_term[term_index].append(index)
         self.rules_of_term = {term: tuple(found) for term, found in rules_of_term.items()}
-        self.longest_term = max((len(term) for term in terms), default=1)
+        self.longest_term = max((len(term) for term, kind in zip(terms, kinds, strict=True)
+                                 if kind & ~CROSSING), default=1)
+        self.lengths = tuple(len(term) for term in terms)
         automaton = ahocorasick.Automaton()
-        for index, term in enumerate(terms):
-            automaton.add_word(term, index)
+        for index, word in enumerate(terms):
+            automaton.add_word(word, index)
         automaton.make_automaton()
         self._automaton = automaton
-        self.segmenter = Segmenter(terms)
+        self.segmenter = segmenter
 
-    def _scan(self, folded: str) -> list[Hit]:
-        terms = self.terms
-        return [Hit(end + 1 - len(terms[term]), end + 1, term)
-                for end, term in self._automaton.iter(folded)]
+    def _scan(self, folded: str) -> tuple[list[Hit], set[int]]:
+        """The term hits, and the positions that crossing words straddle."""
+        kinds, lengths = self.kinds, self.lengths
+        hits: list[Hit] = []
+        crossed: set[int] = set()
+        for end, term in self._automaton.iter(folded):
+            start = end + 1 - lengths[term]
+            kind = kinds[term]
+            if kind & CROSSING:
+                crossed.update(range(start + 1, end + 1))
+            if kind & ~CROSSING:
+                hits.append(Hit(start, end + 1, term))
+        return hits, crossed
 
     def classify(self, text: str) -> Classification:
         return self.trace(text).classification
@@ -165,8 +189,9 @@ class Matcher:
     def trace(self, text: str) -> Trace:
         folded = fold(text)
         script = detect_script(text)
-        message = _Message(folded, self.segmenter)
-        hits = tuple(hit for hit in self._scan(folded) if message.on_word_boundaries(hit))
+        found, crossed = self._scan(folded)
+        message = _Message(folded, self.segmenter, crossed)
+        hits = tuple(hit for hit in found if message.on_word_boundaries(hit))
         cancelled = self._cancellations(message, hits)
         fired = self._fire(message, hits, cancelled)
         intents = self._intents(fired)

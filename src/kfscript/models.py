@@ -10,18 +10,6 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-INTENTS: tuple[str, ...] = (
-    "damaged", "missing_parts", "late_shipment", "delivery_delay", "wrong_item",
-    "quality_issue", "return_refund", "bargaining", "bad_review", "complaint",
-    "shipping_fee", "service_attitude", "greeting", "thanks_goodbye",
-)
-"""The intent taxonomy (shared/INTENTS.md), in its documented order."""
-
-FALLBACK_INTENT = "none"
-"""The phrasebank's pseudo-intent for messages in which no intent was found."""
-
-GROUP_PREFIX = "@"
-
 
 def _number_as_text(value: Any) -> Any:
     """YAML reads 12315 as a number; in a term list it can only mean the text."""

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .errors import VariableError
-from .loading import PLACEHOLDER
-from .models import FALLBACK_INTENT
+from .render import Template
 from .results import Classification, Suggestion
+from .taxonomy import FALLBACK_INTENT
 
 STEP_DECAY = 0.9
 """Each later step in the order counts this much less than the one before."""
@@ -27,35 +27,6 @@ message with several intents gets replies to each of them."""
 
 NEAR_DUPLICATE = 0.8
 """Two texts whose character-pair overlap (Jaccard) reaches this are the same reply."""
-
-
-@dataclass(frozen=True, slots=True)
-class Template:
-    """A phrase text split into literal parts and placeholder names, parsed once."""
-
-    parts: tuple[tuple[str, bool], ...]
-    """(literal text, False) or (placeholder name, True)."""
-
-    @classmethod
-    def parse(cls, text: str) -> Template:
-        parts: list[tuple[str, bool]] = []
-        position = 0
-        for match in PLACEHOLDER.finditer(text):
-            if match.start() > position:
-                parts.append((text[position:match.start()], False))
-            token = match.group(0)
-            if token in ("{{", "}}"):
-                parts.append((token[0], False))
-            else:
-                parts.append((match.group(1), True))
-            position = match.end()
-        if position < len(text):
-            parts.append((text[position:], False))
-        return cls(tuple(parts))
-
-    def render(self, values: Mapping[str, str]) -> str:
-        """Plain substitution: a value is inserted verbatim and never interpreted."""
-        return "".join(values[part] if is_name else part for part, is_name in self.parts)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,47 @@
+"""The fast matcher gives exactly what the naive reference gives."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import kfscript
+from kfscript.matcher import CROSSING, CUE, RULE
+
+from .conftest import DEV_SET
+from .reference import reference_classify
+
+NOISE = ["，", "！！", "？？？", " ", "的", "了", "我", "你们", "东西", "一个", "多少",
+         "打破纪录", "😡", "ok", "3q", "a", "東西", "還", "～", "。", "吧", "就是", "但是"]
+
+
+def test_same_as_reference_on_the_dev_set(engine: kfscript.Engine) -> None:
+    with open(DEV_SET, encoding="utf-8") as lines:
+        texts = [json.loads(line)["text"] for line in lines]
+    for text in texts:
+        assert engine.classify(text) == reference_classify(engine, text), text
+
+
+def _pieces(engine: kfscript.Engine) -> list[str]:
+    m = engine.matcher
+    terms = [t for t, k in zip(m.terms, m.kinds, strict=True) if k & (RULE | CUE)]
+    crossing = [t for t, k in zip(m.terms, m.kinds, strict=True) if k == CROSSING]
+    return sorted(terms)[:400] + sorted(crossing)[:200] + NOISE
+
+
+@pytest.mark.parametrize("which", ["mini", "engine"])
+def test_same_as_reference_on_generated_messages(which: str,
+                                                 request: pytest.FixtureRequest) -> None:
+    chosen: kfscript.Engine = request.getfixturevalue(which)
+    pieces = _pieces(chosen)
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(st.sampled_from(pieces), max_size=12))
+    def check(parts: list[str]) -> None:
+        text = "".join(parts)
+        assert chosen.classify(text) == reference_classify(chosen, text)
+
+    check()
