@@ -8,7 +8,7 @@ same classification (intents, scores, spans, suppressions, anger) on every messa
 from __future__ import annotations
 
 from kfscript import Classification, Engine, IntentHit, Suppression
-from kfscript.matcher import ANGER, BREAKER, CROSSING, CUE, NOT_CUE, RULE, VETO
+from kfscript.matcher import ANGER, BREAKER, CUE, NOT_CUE, RULE, VETO
 from kfscript.normalise import CLAUSE_MARKS, clauses, detect_script, fold
 from kfscript.taxonomy import INTENTS
 
@@ -28,8 +28,6 @@ def reference_classify(engine: Engine, text: str) -> Classification:
         boundaries |= {start + b for b in m.segmenter.boundaries(folded[start:end])}
     hits: list[Found] = []
     for index, term in enumerate(m.terms):
-        if m.kinds[index] == CROSSING:
-            continue
         at = folded.find(term)
         while at != -1:
             if at in boundaries and at + len(term) in boundaries:

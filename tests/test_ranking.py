@@ -6,13 +6,13 @@ import kfscript
 
 
 def test_one_reply_per_intent_and_step_and_no_near_duplicates(mini: kfscript.Engine) -> None:
-    from kfscript.ranking import near_duplicates
+    from kfscript.ranking import near_duplicates, pairs
     found = mini.suggest("箱子破了，还少了一个螺丝", k=10)
     keys = [(s.intent, s.step) for s in found]
     assert len(keys) == len(set(keys))
     assert {s.intent for s in found[:3]} == {"damaged", "missing_parts"}
     for i, a in enumerate(found):
-        assert not any(near_duplicates(a.text, b.text) for b in found[i + 1:])
+        assert not any(near_duplicates(pairs(a.text), pairs(b.text)) for b in found[i + 1:])
 
 
 def test_suggestions_are_deterministic(mini: kfscript.Engine) -> None:

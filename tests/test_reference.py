@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import kfscript
-from kfscript.matcher import CROSSING, CUE, RULE
+from kfscript.matcher import CUE, RULE
 
 from .conftest import DEV_SET
 from .reference import reference_classify
@@ -28,8 +28,7 @@ def test_same_as_reference_on_the_dev_set(engine: kfscript.Engine) -> None:
 def _pieces(engine: kfscript.Engine) -> list[str]:
     m = engine.matcher
     terms = [t for t, k in zip(m.terms, m.kinds, strict=True) if k & (RULE | CUE)]
-    crossing = [t for t, k in zip(m.terms, m.kinds, strict=True) if k == CROSSING]
-    return sorted(terms)[:400] + sorted(crossing)[:200] + NOISE
+    return sorted(terms)[:500] + NOISE
 
 
 @pytest.mark.parametrize("which", ["mini", "engine"])

@@ -46,7 +46,8 @@ def key(folders: list[Path]) -> str:
     digest.update(sys.version.encode())
     for name in _DEPENDENCIES:
         digest.update(f"{name}={_version(name)};".encode())
-    digest.update(Path(__file__).parent.joinpath("matcher.py").read_bytes())
+    for source in sorted(Path(__file__).parent.glob("*.py")):  # the code that compiles
+        digest.update(source.read_bytes())
     for folder in folders:
         for path in sorted(folder.iterdir()):
             if path.suffix in (".yaml", ".yml"):

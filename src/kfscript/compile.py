@@ -8,13 +8,13 @@ traditional script.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from .errors import FileProblem, RuleFileError
 from .loading import Located, PhraseSources, RuleSources
 from .matcher import (
     ANGER,
     BREAKER,
-    CROSSING,
     CUE,
     NOT_CUE,
     RULE,
@@ -40,10 +40,9 @@ class _Terms:
         self.kinds: list[int] = []
         self.problems: list[FileProblem] = []
 
-    def add(self, term: str, kind: int, where: Located[RuleFile] | None = None,
-            *loc: str | int) -> int:
+    def add(self, term: str, kind: int, where: Located[Any], *loc: str | int) -> int:
         folded = fold(term)
-        if CLAUSE_MARKS.intersection(folded) and where is not None:
+        if CLAUSE_MARKS.intersection(folded):
             self.problems.append(where.problem(
                 f"term {term!r} contains punctuation or a space, which end a clause, "
                 "so it could never match", *loc))
@@ -89,14 +88,16 @@ def compile_rules(sources: RuleSources) -> Matcher:
     if sources.negation:
         negation = sources.negation.model
         max_gap = negation.max_gap
-        for kind, written in ((CUE, negation.cues), (NOT_CUE, negation.not_cues),
-                              (BREAKER, negation.breakers)):
-            for term in written:
-                terms.add(term, kind)
+        for kind, key, written in ((CUE, "cues", negation.cues),
+                                   (NOT_CUE, "not_cues", negation.not_cues),
+                                   (BREAKER, "breakers", negation.breakers)):
+            for index, term in enumerate(written):
+                terms.add(term, kind, sources.negation, key, index)
     anger = AngerSpec({}, None, 0.0, frozenset(), 0.0)
     if sources.anger:
         anger_file = sources.anger.model
-        cues = {terms.add(term, ANGER): weight for term, weight in anger_file.cues.items()}
+        cues = {terms.add(term, ANGER, sources.anger, "cues", term): weight
+                for term, weight in anger_file.cues.items()}
         marks = None
         if anger_file.repeated_marks:
             chars = re.escape("".join(sorted(set(fold(anger_file.repeated_marks.marks)))))
@@ -107,9 +108,7 @@ def compile_rules(sources: RuleSources) -> Matcher:
             anger_file.emoji.weight if anger_file.emoji else 0.0)
     if terms.problems:
         raise RuleFileError.from_problems(terms.problems)
-    segmenter, crossing = Segmenter.build(list(terms.index))
-    for word in crossing:
-        terms.add(word, CROSSING)
+    segmenter = Segmenter.build(list(terms.index))
     return Matcher(tuple(terms.index), tuple(terms.kinds), tuple(rules),
                    frozenset(alone_only), NegationSpec(max_gap), anger, segmenter)
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import cache
 from .errors import require_folder
-from .matcher import ANGER, BREAKER, CROSSING, CUE, NOT_CUE, RULE, VETO, Matcher
+from .matcher import ANGER, BREAKER, CUE, NOT_CUE, RULE, VETO, Matcher
 from .normalise import clauses
 from .ranking import Phrasebook
 from .results import Classification, Suggestion
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 _PACKAGE = Path(__file__).resolve().parent
 _KIND_NAMES = ((RULE, "rule"), (VETO, "veto"), (CUE, "negation"), (NOT_CUE, "not_negation"),
-               (BREAKER, "breaker"), (ANGER, "anger"), (CROSSING, "crossing"))
+               (BREAKER, "breaker"), (ANGER, "anger"))
 
 
 def bundled(name: str) -> Path:

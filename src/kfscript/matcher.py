@@ -1,30 +1,29 @@
 """The compiled rule set and the per-message matching: the hot path.
 
-Build once (`Matcher.build`), then only read. One Aho-Corasick automaton (pyahocorasick, in C)
-holds every term the rules need: rule terms, vetoes, negation cues, scope breakers and anger
-cues, all folded to one script. Per message the matcher scans once, keeps the hits that line
-up with word boundaries, lets negation cues cancel the terms they govern, and evaluates only
-the rules whose terms were hit.
+Built once by compile.py, then only read. One Aho-Corasick automaton (ahocorasick_rs, in
+Rust) holds every term the rules need: rule terms, vetoes, negation cues, scope breakers and
+anger cues, all folded to one script. Per message the matcher scans once, keeps the hits that
+line up with word boundaries, lets negation cues cancel the terms they govern, and evaluates
+only the rules whose terms were hit. Hits are plain tuples; rich objects are made at the end.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
-import ahocorasick
+import ahocorasick_rs
 
 from .normalise import clauses, detect_script, fold
 from .results import Classification, IntentHit, Span, Suppression
-from .segment import ASCII_WORD, Segmenter
+from .segment import Segmenter
 from .taxonomy import INTENTS
 
-RULE, VETO, CUE, NOT_CUE, BREAKER, ANGER, CROSSING = 1, 2, 4, 8, 16, 32, 64
-"""What a term is used as (a bit mask: one term can serve several purposes). CROSSING marks
-a dictionary word that may straddle a term's edge (see segment.py)."""
+RULE, VETO, CUE, NOT_CUE, BREAKER, ANGER = 1, 2, 4, 8, 16, 32
+"""What a term is used as (a bit mask: one term can serve several purposes)."""
 
 REPORTED = 0.5
 """An intent is reported when the noisy-or of its fired rules' weights reaches this."""
@@ -44,8 +43,7 @@ class CompiledRule:
     weight: float
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Hit:
+class Hit(NamedTuple):
     """A term found in the folded text at [start, end)."""
 
     start: int
@@ -86,64 +84,81 @@ def _noisy_or(weights: Iterable[float]) -> float:
 
 
 class _Message:
-    """The per-message state: folded text, clauses and their word boundaries, built lazily."""
+    """The per-message state: folded text, clauses and word boundaries, each made on need."""
 
-    __slots__ = ("_boundaries", "_clause_starts", "_clauses", "_global", "crossed", "folded",
+    __slots__ = ("_clause_starts", "_clauses", "_crossed", "_global", "_stretches", "folded",
                  "segmenter")
 
-    def __init__(self, folded: str, segmenter: Segmenter, crossed: set[int]) -> None:
+    def __init__(self, folded: str, segmenter: Segmenter) -> None:
         self.folded = folded
         self.segmenter = segmenter
-        self.crossed = crossed
-        """Positions some dictionary word straddles: only there can jieba's choice matter."""
         self._clauses = clauses(folded)
         self._clause_starts = [start for start, _ in self._clauses]
-        self._boundaries: dict[int, frozenset[int]] = {}
+        self._crossed: set[int] | None = None
+        self._stretches: dict[tuple[int, int], frozenset[int]] = {}
         self._global: list[int] | None = None
 
     def clause_of(self, position: int) -> int:
         return bisect_right(self._clause_starts, position) - 1
 
-    def _clause_boundaries(self, index: int) -> frozenset[int]:
-        found = self._boundaries.get(index)
+    def _boundaries_of(self, start: int, end: int) -> frozenset[int]:
+        """Word boundaries (absolute positions) of the stretch [start, end)."""
+        found = self._stretches.get((start, end))
         if found is None:
-            start, end = self._clauses[index]
-            found = self.segmenter.boundaries(self.folded[start:end])
-            self._boundaries[index] = found
+            found = frozenset(start + offset
+                              for offset in self.segmenter.boundaries(self.folded[start:end]))
+            self._stretches[(start, end)] = found
         return found
 
-    def certain_boundary(self, position: int) -> bool:
-        """True when `position` is a word boundary whatever jieba would choose."""
-        folded = self.folded
-        return position not in self.crossed and not (
-            0 < position < len(folded)
-            and folded[position - 1] in ASCII_WORD and folded[position] in ASCII_WORD)
+    def _crossed_positions(self) -> set[int]:
+        crossed = self._crossed
+        if crossed is None:
+            crossed = self._crossed = self.segmenter.crossed(self.folded)
+        return crossed
 
-    def on_word_boundaries(self, hit: Hit) -> bool:
-        if self.certain_boundary(hit.start) and self.certain_boundary(hit.end):
+    def _stretch(self, start: int, end: int, clause: tuple[int, int]) -> tuple[int, int]:
+        """[start, end) widened to the nearest positions no dictionary word crosses."""
+        crossed = self._crossed_positions()
+        while start > clause[0] and start in crossed:
+            start -= 1
+        while end < clause[1] and end in crossed:
+            end += 1
+        return start, end
+
+    def on_word_boundaries(self, start: int, end: int) -> bool:
+        """Whether jieba's segmentation of the hit's clause has word edges at both its ends."""
+        clause = self._clauses[self.clause_of(start)]
+        if start == clause[0] and end == clause[1]:
             return True
-        index = self.clause_of(hit.start)
-        if index < 0:
-            return False
-        start, end = self._clauses[index]
-        if hit.end > end:
-            return False
-        bounds = self._clause_boundaries(index)
-        return hit.start - start in bounds and hit.end - start in bounds
+        crossed = self._crossed_positions()
+        if start not in crossed and end not in crossed:
+            return True
+        bounds = self._boundaries_of(*self._stretch(start, end, clause))
+        return start in bounds and end in bounds
 
     def token_index(self, position: int) -> int:
-        """The number of words (separators count as one each) before `position`."""
+        """The number of words (separators count as one each) before `position`.
+
+        Every position is a word edge except the crossed ones that jieba, cutting the stretch
+        around them, puts inside a word.
+        """
         if self._global is None:
-            offsets = set(range(len(self.folded) + 1))
-            for index, (start, end) in enumerate(self._clauses):
-                inner = self._clause_boundaries(index)
-                offsets -= {p for p in range(start + 1, end) if p - start not in inner}
-            self._global = sorted(offsets)
+            inside: set[int] = set()
+            for crossed in sorted(self._crossed_positions()):
+                if crossed in inside:
+                    continue
+                clause = self._clauses[self.clause_of(crossed)]
+                if not clause[0] < crossed < clause[1]:
+                    continue
+                left, right = self._stretch(crossed, crossed, clause)
+                bounds = self._boundaries_of(left, right)
+                inside.update(p for p in range(left + 1, right) if p not in bounds)
+            self._global = [p for p in range(len(self.folded) + 1) if p not in inside]
         return bisect_left(self._global, position)
 
 
 class Matcher:
-    """An immutable compiled rule set. Build it with `Matcher.build`."""
+    """An immutable compiled rule set (built by compile.py)."""
 
     def __init__(self, terms: tuple[str, ...], kinds: tuple[int, ...],
                  rules: tuple[CompiledRule, ...], alone_only: frozenset[str],
@@ -154,50 +169,42 @@ class Matcher:
         self.alone_only = alone_only
         self.negation = negation
         self.anger = anger
-        rules_of_term: dict[int, list[int]] = defaultdict(list)
-        for index, rule in enumerate(rules):
-            for term_index in sorted(set().union(*rule.groups)):
-                rules_of_term[term_index].append(index)
-        self.rules_of_term = {term: tuple(found) for term, found in rules_of_term.items()}
-        self.longest_term = max((len(term) for term, kind in zip(terms, kinds, strict=True)
-                                 if kind & ~CROSSING), default=1)
-        self.lengths = tuple(len(term) for term in terms)
-        automaton = ahocorasick.Automaton()
-        for index, word in enumerate(terms):
-            automaton.add_word(word, index)
-        automaton.make_automaton()
-        self._automaton = automaton
         self.segmenter = segmenter
+        uses: dict[int, list[tuple[int, int]]] = {}
+        for rule_index, rule in enumerate(rules):
+            for group_index, group in enumerate(rule.groups):
+                for term in group:
+                    uses.setdefault(term, []).append((rule_index, group_index))
+        self.uses = {term: tuple(sorted(found)) for term, found in uses.items()}
+        """For each rule term: the (rule, group) pairs it counts for."""
+        self.longest_term = max((len(term) for term in terms), default=1)
+        self._automaton = ahocorasick_rs.AhoCorasick(list(terms))
 
-    def _scan(self, folded: str) -> tuple[list[Hit], set[int]]:
-        """The term hits, and the positions that crossing words straddle."""
-        kinds, lengths = self.kinds, self.lengths
-        hits: list[Hit] = []
-        crossed: set[int] = set()
-        for end, term in self._automaton.iter(folded):
-            start = end + 1 - lengths[term]
-            kind = kinds[term]
-            if kind & CROSSING:
-                crossed.update(range(start + 1, end + 1))
-            if kind & ~CROSSING:
-                hits.append(Hit(start, end + 1, term))
-        return hits, crossed
+    def __getstate__(self) -> dict[str, Any]:
+        """Everything but the automaton, which is rebuilt from the terms (in milliseconds)."""
+        return {name: value for name, value in self.__dict__.items() if name != "_automaton"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._automaton = ahocorasick_rs.AhoCorasick(list(self.terms))
+
+    def rules_using(self, term: int) -> tuple[int, ...]:
+        return tuple(sorted({rule for rule, _ in self.uses.get(term, ())}))
 
     def classify(self, text: str) -> Classification:
         return self.trace(text).classification
 
     def trace(self, text: str) -> Trace:
         folded = fold(text)
-        script = detect_script(text)
-        found, crossed = self._scan(folded)
-        message = _Message(folded, self.segmenter, crossed)
-        hits = tuple(hit for hit in found if message.on_word_boundaries(hit))
-        cancelled = self._cancellations(message, hits)
-        fired = self._fire(message, hits, cancelled)
-        intents = self._intents(fired)
-        suppressed = self._suppressed(text, cancelled)
-        anger = self._anger(folded, hits)
-        classification = Classification(intents, anger, script, suppressed)
+        message = _Message(folded, self.segmenter)
+        on_boundaries = message.on_word_boundaries
+        hits = tuple(Hit(start, end, term) for term, start, end
+                     in self._automaton.find_matches_as_indexes(folded, overlapping=True)
+                     if on_boundaries(start, end))
+        cancelled = self._cancellations(message, hits) if hits else {}
+        fired = self._fire(message, hits, cancelled) if hits else {}
+        classification = Classification(self._intents(fired), self._anger(folded, hits),
+                                        detect_script(text), self._suppressed(text, cancelled))
         return Trace(folded, hits, cancelled, fired, classification)
 
     def _cancellations(self, message: _Message, hits: tuple[Hit, ...]) -> dict[Hit, Hit]:
@@ -205,7 +212,7 @@ class Matcher:
 
         A cue inside (or overlapping) a rule term or a not-cue is no cue: 还没发货 keeps its
         没. A cue reaches forward `max_gap` characters in its own clause, up to a breaker.
-        Lookups are by bisection, so a long message with many hits stays linear-ish.
+        Lookups are by bisection, so a long message with many hits stays near-linear.
         """
         kinds = self.kinds
         if not any(kinds[h.term] & CUE for h in hits):
@@ -221,6 +228,8 @@ class Matcher:
 
         cues = sorted((h for h in hits if kinds[h.term] & CUE and not shielded(h)),
                       key=lambda h: (h.end, h.start))
+        if not cues:
+            return {}
         cue_ends = [c.end for c in cues]
         breakers = sorted(h for h in hits if kinds[h.term] & BREAKER)
         breaker_starts = [b.start for b in breakers]
@@ -229,9 +238,11 @@ class Matcher:
         for hit in hits:
             if not kinds[hit.term] & RULE:
                 continue
-            clause = message.clause_of(hit.start)
             first = bisect_left(cue_ends, hit.start - max_gap)
             last = bisect_right(cue_ends, hit.start)
+            if first == last:
+                continue
+            clause = message.clause_of(hit.start)
             for cue in reversed(cues[first:last]):
                 if message.clause_of(cue.start) != clause:
                     continue
@@ -245,41 +256,42 @@ class Matcher:
     def _fire(self, message: _Message, hits: tuple[Hit, ...],
               cancelled: dict[Hit, Hit]) -> dict[int, tuple[Span, ...]]:
         """The rules that fire, each with the spans of the hits that made it fire."""
-        kinds = self.kinds
-        live_by_term: dict[int, list[Hit]] = defaultdict(list)
-        vetoed_clauses: dict[int, set[int]] = defaultdict(set)
+        kinds, rules, uses = self.kinds, self.rules, self.uses
+        vetoed: dict[int, set[int]] = {}
         for hit in hits:
             if kinds[hit.term] & VETO:
-                vetoed_clauses[hit.term].add(message.clause_of(hit.start))
-            if kinds[hit.term] & RULE and hit not in cancelled:
-                live_by_term[hit.term].append(hit)
-        candidates = sorted({rule for term in live_by_term
-                             for rule in self.rules_of_term.get(term, ())})
-        fired: dict[int, tuple[Span, ...]] = {}
-        for index in candidates:
-            rule = self.rules[index]
-            blocked: set[int] = set()
-            for veto in rule.vetoes:
-                blocked |= vetoed_clauses.get(veto, set())
-            group_hits = [[h for term in group for h in live_by_term.get(term, ())
-                           if message.clause_of(h.start) not in blocked]
-                          for group in rule.groups]
-            if not all(group_hits):
+                vetoed.setdefault(hit.term, set()).add(message.clause_of(hit.start))
+        per_rule: dict[int, list[list[Hit]]] = {}
+        for hit in hits:
+            if not kinds[hit.term] & RULE or hit in cancelled:
                 continue
-            if rule.within is None:
-                used = group_hits[0]
-            else:
-                window = _closest_window(message, group_hits, rule.within)
-                if window is None:
-                    continue
-                used = window
-            fired[index] = tuple(sorted({(h.start, h.end) for h in used}))
+            for rule_index, group_index in uses.get(hit.term, ()):
+                groups = per_rule.get(rule_index)
+                if groups is None:
+                    groups = per_rule[rule_index] = [[] for _ in rules[rule_index].groups]
+                groups[group_index].append(hit)
+        fired: dict[int, tuple[Span, ...]] = {}
+        for rule_index in sorted(per_rule):
+            rule, groups = rules[rule_index], per_rule[rule_index]
+            if vetoed and rule.vetoes:
+                blocked = set().union(*(clauses for veto, clauses in vetoed.items()
+                                        if veto in rule.vetoes))
+                groups = [[h for h in group if message.clause_of(h.start) not in blocked]
+                          for group in groups]
+            if not all(groups):
+                continue
+            used = groups[0] if rule.within is None else _closest_window(message, groups,
+                                                                         rule.within)
+            if used:
+                fired[rule_index] = tuple(sorted({(h.start, h.end) for h in used}))
         return fired
 
     def _intents(self, fired: dict[int, tuple[Span, ...]]) -> tuple[IntentHit, ...]:
-        by_intent: dict[str, list[int]] = defaultdict(list)
+        if not fired:
+            return ()
+        by_intent: dict[str, list[int]] = {}
         for index in fired:
-            by_intent[self.rules[index].intent].append(index)
+            by_intent.setdefault(self.rules[index].intent, []).append(index)
         found: list[IntentHit] = []
         for intent, indices in by_intent.items():
             score = _noisy_or(self.rules[i].weight for i in indices)
@@ -293,27 +305,28 @@ class Matcher:
         return tuple(found)
 
     def _suppressed(self, text: str, cancelled: dict[Hit, Hit]) -> tuple[Suppression, ...]:
+        if not cancelled:
+            return ()
         found = {Suppression(self.rules[rule].id, text[cue.start:cue.end], (hit.start, hit.end))
-                 for hit, cue in cancelled.items()
-                 for rule in self.rules_of_term.get(hit.term, ())}
+                 for hit, cue in cancelled.items() for rule in self.rules_using(hit.term)}
         return tuple(sorted(found, key=lambda s: (s.span, s.rule)))
 
     def _anger(self, folded: str, hits: tuple[Hit, ...]) -> float:
         spec = self.anger
-        weights = [spec.cues[term] for term in {h.term for h in hits if h.term in spec.cues}]
+        weights = [spec.cues[term] for term in {h.term for h in hits} if term in spec.cues]
         if spec.marks is not None and spec.marks.search(folded):
             weights.append(spec.marks_weight)
         if spec.emoji and not spec.emoji.isdisjoint(folded):
             weights.append(spec.emoji_weight)
-        return _noisy_or(sorted(weights))
+        return _noisy_or(sorted(weights)) if weights else 0.0
 
 
 def _closest_window(message: _Message, group_hits: list[list[Hit]],
                     within: int) -> list[Hit] | None:
     """Hits, one per group, whose word positions lie within `within` of each other, if any.
 
-    The classic smallest-window scan over all hits sorted by position: exact, and
-    linear in the number of hits after sorting.
+    The classic smallest-window scan over all hits sorted by position: it takes the first
+    window (by its right end) that holds every group, and in it the last hit of each group.
     """
     tagged = sorted((message.token_index(h.start), group, h)
                     for group, hits in enumerate(group_hits) for h in hits)

@@ -2,13 +2,14 @@
 
 Every fold here maps one character to one character (full-width to half-width, upper to
 lower case, every kind of white space to a plain space, traditional to simplified script by
-OpenCC's character table), so a match at [start, end) in the folded text is at [start, end)
+OpenCC's character table, a lone surrogate to U+FFFD), so a match at [start, end) in the folded text is at [start, end)
 in the original: spans need no offset map and can never drift.  Folding is a single
 `str.translate`, done in C, and folding twice changes nothing.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import cache
 from pathlib import Path
@@ -17,6 +18,8 @@ import opencc
 
 CLAUSE_MARKS = frozenset(",.!?;:，。！？；：、…~～ \n")
 """Characters that end a clause in folded text (white space is already folded to ' ')."""
+
+_CLAUSE = re.compile("[^" + re.escape("".join(sorted(CLAUSE_MARKS))) + "]+")
 
 _OPENCC_DICTIONARY = Path(opencc.__file__).parent / "dictionary"
 
@@ -44,7 +47,9 @@ def _width_and_case() -> dict[str, str]:
                 table[chr(code)] = folded
     for code in range(0x10000):
         char = chr(code)
-        if char.isspace():
+        if 0xD800 <= code <= 0xDFFF:  # a lone surrogate cannot be scanned (or printed)
+            table[char] = "\ufffd"
+        elif char.isspace():
             table[char] = " "
         else:
             lower = char.lower()
@@ -54,8 +59,9 @@ def _width_and_case() -> dict[str, str]:
 
 
 @cache
-def _tables() -> tuple[dict[int, str], frozenset[str], frozenset[str]]:
-    """The fold table, and the characters that only traditional or only simplified uses."""
+def _tables() -> tuple[dict[int, str], dict[int, None], dict[int, None]]:
+    """The fold table, and tables deleting the characters only traditional (or only
+    simplified) script uses: counting what a deletion removes is a C-speed count."""
     traditional_to_simplified = _first_choices("TSCharacters.txt")
     simplified_to_traditional = _first_choices("STCharacters.txt")
     mapping = _width_and_case()
@@ -70,9 +76,10 @@ def _tables() -> tuple[dict[int, str], frozenset[str], frozenset[str]]:
         return char
 
     table = {ord(source): resolve(source) for source in mapping}
-    traditional_only = frozenset(traditional_to_simplified)
-    simplified_only = frozenset(simplified_to_traditional) - traditional_only
-    return table, traditional_only, simplified_only
+    traditional_only = set(traditional_to_simplified)
+    simplified_only = set(simplified_to_traditional) - traditional_only
+    return (table, dict.fromkeys(map(ord, traditional_only)),
+            dict.fromkeys(map(ord, simplified_only)))
 
 
 def fold(text: str) -> str:
@@ -82,11 +89,11 @@ def fold(text: str) -> str:
 
 def detect_script(text: str) -> str:
     """'traditional' when more characters are traditional-only than simplified-only."""
-    _, traditional_only, simplified_only = _tables()
-    traditional = sum(1 for char in text if char in traditional_only)
+    _, drop_traditional, drop_simplified = _tables()
+    traditional = len(text) - len(text.translate(drop_traditional))
     if not traditional:
         return "simplified"
-    simplified = sum(1 for char in text if char in simplified_only)
+    simplified = len(text) - len(text.translate(drop_simplified))
     return "traditional" if traditional >= simplified else "simplified"
 
 
@@ -102,13 +109,4 @@ def to_traditional(text: str) -> str:
 
 def clauses(folded: str) -> list[tuple[int, int]]:
     """The [start, end) ranges of the clauses of a folded text, separators left out."""
-    ranges: list[tuple[int, int]] = []
-    start = 0
-    for index, char in enumerate(folded):
-        if char in CLAUSE_MARKS:
-            if index > start:
-                ranges.append((start, index))
-            start = index + 1
-    if start < len(folded):
-        ranges.append((start, len(folded)))
-    return ranges
+    return [match.span() for match in _CLAUSE.finditer(folded)]

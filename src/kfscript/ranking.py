@@ -1,8 +1,9 @@
 """Choose and order the phrases to suggest, and fill in their placeholders.
 
-Phrases are grouped per (intent, step) and sorted once, at build time; ranking a message
-walks at most intents x steps entries. The order follows good shop practice: an angry
-customer is calmed (acknowledge, apologize) before any solution is offered.
+Everything that does not depend on the message is prepared at build time: phrases grouped
+per (intent, step) and sorted, each intent's step order for calm and angry customers, and the
+character pairs used to spot near-identical replies. The order follows good shop practice:
+an angry customer is calmed (acknowledge, apologize) before any solution is offered.
 """
 
 from __future__ import annotations
@@ -40,13 +41,17 @@ class Phrase:
     traditional: Template
 
 
-def _pairs(text: str) -> frozenset[str]:
+def pairs(text: str) -> frozenset[str]:
+    """The overlapping character pairs of a text: what near-duplicate detection compares."""
     return frozenset(text[i:i + 2] for i in range(len(text) - 1)) or frozenset({text})
 
 
-def near_duplicates(a: str, b: str) -> bool:
-    pairs_a, pairs_b = _pairs(a), _pairs(b)
-    return len(pairs_a & pairs_b) / len(pairs_a | pairs_b) >= NEAR_DUPLICATE
+def near_duplicates(a: frozenset[str], b: frozenset[str]) -> bool:
+    return len(a & b) >= NEAR_DUPLICATE * len(a | b)
+
+
+# one suggestable slot: (base score, intent rank, step rank, step, candidate phrases)
+_Slot = tuple[float, int, int, str, tuple[Phrase, ...]]
 
 
 class Phrasebook:
@@ -59,16 +64,21 @@ class Phrasebook:
         grouped: dict[str, dict[str, list[Phrase]]] = {}
         for phrase in phrases:
             grouped.setdefault(phrase.intent, {}).setdefault(phrase.step, []).append(phrase)
-        self.by_intent: dict[str, dict[str, tuple[Phrase, ...]]] = {
-            intent: {step: tuple(sorted(found, key=lambda p: (-p.weight, p.id)))
-                     for step, found in steps.items()}
-            for intent, steps in grouped.items()}
         self.phrases = phrases
-        self.calm = calm
-        self.angry = angry
-        self.own_orders = dict(own_orders)
         self.defaults = dict(defaults)
         self.defaults_traditional = dict(defaults_traditional)
+        self.steps: dict[tuple[str, bool], tuple[tuple[int, str, tuple[Phrase, ...]], ...]] = {}
+        """(intent, angry) -> (step rank, step, phrases best first) for the steps it has."""
+        for intent, by_step in grouped.items():
+            for is_angry, order in ((False, calm), (True, angry)):
+                own = own_orders.get(intent, order)
+                self.steps[(intent, is_angry)] = tuple(
+                    (rank, step, tuple(sorted(by_step[step], key=lambda p: (-p.weight, p.id))))
+                    for rank, step in enumerate(own) if step in by_step)
+        self.pairs = {(p.id, traditional): pairs(
+            (p.traditional if traditional else p.simplified).render(
+                self.defaults_traditional if traditional else self.defaults))
+            for p in phrases for traditional in (False, True)}
 
     def values(self, variables: Mapping[str, str] | None, traditional: bool) -> dict[str, str]:
         """Default placeholder values in the customer's script, overridden by `variables`."""
@@ -89,36 +99,39 @@ class Phrasebook:
 
     def suggest(self, classification: Classification, k: int,
                 variables: Mapping[str, str] | None = None) -> list[Suggestion]:
+        """The k best replies: greedy, each pick discounting what it makes redundant."""
         traditional = classification.script == "traditional"
         values = self.values(variables, traditional)
-        order = self.angry if classification.angry else self.calm
-        intents = [(hit.intent, hit.score) for hit in classification.intents]
-        if not intents or not any(intent in self.by_intent for intent, _ in intents):
+        angry = classification.angry
+        intents = [(hit.intent, hit.score) for hit in classification.intents
+                   if (hit.intent, angry) in self.steps]
+        if not intents:
             intents = [(FALLBACK_INTENT, 1.0)]
-        slots: list[tuple[float, int, int, str, tuple[Phrase, ...]]] = []
-        for intent_rank, (intent, score) in enumerate(intents):
-            steps = self.by_intent.get(intent, {})
-            for step_rank, step in enumerate(self.own_orders.get(intent, order)):
-                if step in steps:
-                    slots.append((score * STEP_DECAY ** step_rank, intent_rank, step_rank,
-                                  step, steps[step]))
+        slots: list[_Slot] = [
+            (score * STEP_DECAY ** step_rank, intent_rank, step_rank, step, phrases)
+            for intent_rank, (intent, score) in enumerate(intents)
+            for step_rank, step, phrases in self.steps.get((intent, angry), ())]
         chosen: list[Suggestion] = []
+        chosen_pairs: list[frozenset[str]] = []
         used_steps: set[str] = set()
-        per_intent: dict[int, int] = {}
+        per_intent = [0] * len(intents)
         while slots and len(chosen) < k:
-            def worth(slot: tuple[float, int, int, str, tuple[Phrase, ...]]) -> float:
-                return (slot[0] * (REPEATED_STEP if slot[3] in used_steps else 1.0)
-                        * SAME_INTENT ** per_intent.get(slot[1], 0))
-            best = min(range(len(slots)),
-                       key=lambda i: (-worth(slots[i]), slots[i][1], slots[i][2]))
-            slot = slots.pop(best)
-            for phrase in slot[4]:
+            best, best_worth = 0, -1.0
+            for index, (base, intent_rank, _, step, _) in enumerate(slots):
+                worth = (base * (REPEATED_STEP if step in used_steps else 1.0)
+                         * SAME_INTENT ** per_intent[intent_rank])
+                if worth > best_worth:  # ties keep the earlier slot: intent, then step order
+                    best, best_worth = index, worth
+            _, intent_rank, _, step, phrases = slots.pop(best)
+            for phrase in phrases:
+                these = self.pairs[(phrase.id, traditional)]
+                if any(near_duplicates(these, other) for other in chosen_pairs):
+                    continue
                 template = phrase.traditional if traditional else phrase.simplified
-                text = template.render(values)
-                if not any(near_duplicates(text, s.text) for s in chosen):
-                    chosen.append(Suggestion(text, phrase.intent, phrase.step, phrase.id,
-                                             round(worth(slot) * phrase.weight, 4)))
-                    used_steps.add(phrase.step)
-                    per_intent[slot[1]] = per_intent.get(slot[1], 0) + 1
-                    break
+                chosen.append(Suggestion(template.render(values), phrase.intent, step,
+                                         phrase.id, round(best_worth * phrase.weight, 4)))
+                chosen_pairs.append(these)
+                used_steps.add(step)
+                per_intent[intent_rank] += 1
+                break
         return chosen

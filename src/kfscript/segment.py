@@ -4,24 +4,42 @@ A private `jieba.Tokenizer` keeps kfscript's vocabulary out of the process-wide 
 HMM is off: new-word guessing would make boundaries depend on unrelated characters, and the
 rule vocabulary already covers the words rules care about.
 
-Most hits never need jieba at all. With HMM off, jieba picks a path through the words of
-its dictionary found in the clause, so a position that no dictionary word *crosses* (starts
-before it and ends after it) is a word boundary on every path, whatever jieba chooses. The
-build step therefore lists the "crossing words": dictionary words that could straddle a
-boundary of some rule term. The matcher finds them with the same automaton as the terms,
-and runs jieba only on a clause where one of them straddles a hit's edge. The answer is
-the same as always segmenting; `tests/reference.py` checks that.
+Most hits never need jieba to run. With HMM off, jieba picks a path through the words of its
+dictionary found in the clause, so a position that no dictionary word *crosses* (starts
+before it and ends after it) is a word boundary on every path, whatever jieba chooses, and
+the clause's words on either side of such a point are independent of each other. So:
+
+- a hit whose edges are clause edges needs nothing (the cold-start "在吗" loads no jieba);
+- otherwise one scan of the message with an automaton over jieba's whole dictionary (in
+  Rust, built once, on first need) finds the crossed positions; a hit whose edges are not
+  crossed is on word boundaries;
+- only a hit with a crossed edge is decided by jieba, which cuts just the stretch around
+  it between the nearest uncrossed points: the words there are the words the whole clause
+  would have there.
+
+The answers are the same as segmenting every clause; `tests/reference.py` checks that.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import threading
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
+
+import ahocorasick_rs
 
 if TYPE_CHECKING:
     import jieba
+
+HAN_ONLY = re.compile("[\u4E00-\u9FD5]+")
+"""A stretch jieba treats as one block with no ASCII gluing: its words come straight from the
+dictionary graph (jieba's own get_DAG and calc), without cut()'s per-call splitting."""
+
+MEMO_LONGEST = 8
+MEMO_SIZE = 50_000
+"""Short stretches ("不是", "没发货") recur across messages; their boundaries are remembered,
+up to this many, so common ambiguities cost one dict lookup (a bound, not a message cache)."""
 
 ASCII_WORD = frozenset("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 """jieba glues runs of these single characters into one word, across any boundary."""
@@ -37,30 +55,30 @@ def _fresh_tokenizer() -> jieba.Tokenizer:
 
 
 class Segmenter:
-    """Cuts folded clauses into words; safe to share between threads.
+    """Decides word boundaries in folded clauses; safe to share between threads.
 
     `vocabulary` is the rule terms with the frequencies they were added with, in order, so
     a segmenter restored from the cache rebuilds exactly the tokenizer it was built with.
-    The tokenizer itself is created on first use and never pickled.
+    The tokenizer and the dictionary automaton are made on first need and never pickled.
     """
 
     def __init__(self, vocabulary: tuple[tuple[str, int], ...],
                  tokenizer: jieba.Tokenizer | None = None) -> None:
         self.vocabulary = vocabulary
         self._tokenizer = tokenizer
+        self._dictionary: ahocorasick_rs.AhoCorasick | None = None
+        self._memo: dict[str, frozenset[int]] = {}
         self._lock = threading.Lock()
 
     @classmethod
-    def build(cls, terms: Iterable[str]) -> tuple[Segmenter, list[str]]:
-        """A segmenter knowing `terms`, and the crossing words of those terms."""
+    def build(cls, terms: list[str]) -> Segmenter:
+        """A segmenter whose jieba knows every multi-character term as a word."""
         tokenizer = _fresh_tokenizer()
-        wanted = sorted({term for term in terms if len(term) > 1})
         # the smallest frequency that keeps each term whole on its own, so rule terms stay
         # whole without overriding jieba's judgement elsewhere
         vocabulary = tuple((word, int(tokenizer.suggest_freq(word, tune=True)))
-                           for word in wanted)
-        words = [word for word, freq in tokenizer.FREQ.items() if freq and len(word) > 1]
-        return cls(vocabulary, tokenizer), crossing_words(words, terms)
+                           for word in sorted({term for term in terms if len(term) > 1}))
+        return cls(vocabulary, tokenizer)
 
     def __getstate__(self) -> dict[str, Any]:
         return {"vocabulary": self.vocabulary}
@@ -80,38 +98,59 @@ class Segmenter:
                 tokenizer = self._tokenizer
         return tokenizer
 
+    def _words(self) -> ahocorasick_rs.AhoCorasick:
+        dictionary = self._dictionary
+        if dictionary is None:
+            frequencies = self._ready().FREQ
+            with self._lock:
+                if self._dictionary is None:
+                    self._dictionary = ahocorasick_rs.AhoCorasick(
+                        [word for word, freq in frequencies.items() if freq and len(word) > 1])
+                dictionary = self._dictionary
+        return dictionary
+
+    def prepare(self) -> None:
+        """Load jieba and the dictionary now rather than on the first message that needs it."""
+        self._words()
+
+    def crossed(self, text: str) -> set[int]:
+        """The positions of `text` that some dictionary word crosses, or ASCII glue joins."""
+        found: set[int] = set()
+        for _, start, end in self._words().find_matches_as_indexes(text, overlapping=True):
+            found.update(range(start + 1, end))
+        found.update(position for position in range(1, len(text))
+                     if text[position - 1] in ASCII_WORD and text[position] in ASCII_WORD)
+        return found
+
     def words(self, clause: str) -> list[str]:
         """The words of one clause, in order; they concatenate back to the clause."""
         return list(self._ready().cut(clause, HMM=False))
 
     def boundaries(self, clause: str) -> frozenset[int]:
         """Offsets in the clause where a word starts or ends (0 and len(clause) included)."""
+        if len(clause) > MEMO_LONGEST:
+            return self._cut(clause)
+        found = self._memo.get(clause)
+        if found is None:
+            if len(self._memo) >= MEMO_SIZE:
+                self._memo.clear()
+            found = self._memo[clause] = self._cut(clause)
+        return found
+
+    def _cut(self, clause: str) -> frozenset[int]:
+        tokenizer = self._ready()
+        if HAN_ONLY.fullmatch(clause):
+            route: dict[int, tuple[float, int]] = {}
+            tokenizer.calc(clause, tokenizer.get_DAG(clause), route)
+            offsets = {0}
+            position = 0
+            while position < len(clause):
+                position = route[position][1] + 1
+                offsets.add(position)
+            return frozenset(offsets)
         offsets = {0}
         position = 0
-        for word in self._ready().cut(clause, HMM=False):
+        for word in tokenizer.cut(clause, HMM=False):
             position += len(word)
             offsets.add(position)
         return frozenset(offsets)
-
-
-def crossing_words(words: Iterable[str], terms: Iterable[str]) -> list[str]:
-    """The words that can straddle the start or the end of some term's occurrence.
-
-    A word straddles a term's start when, split somewhere inside it, its tail is a prefix of
-    the term or begins with the whole term; it straddles a term's end when its head is a
-    suffix of the term or ends with the whole term.
-    """
-    term_set = set(terms)
-    prefixes = {term[:i] for term in term_set for i in range(1, len(term) + 1)}
-    suffixes = {term[i:] for term in term_set for i in range(len(term))}
-    longest = max((len(term) for term in term_set), default=0)
-    found = []
-    for word in words:
-        for split in range(1, len(word)):
-            head, tail = word[:split], word[split:]
-            if (tail in prefixes or head in suffixes
-                    or any(tail[:n] in term_set for n in range(1, min(len(tail), longest) + 1))
-                    or any(head[-n:] in term_set for n in range(1, min(len(head), longest) + 1))):
-                found.append(word)
-                break
-    return found

@@ -1,0 +1,99 @@
+"""The public API: names, types, bad input, thread safety."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+import kfscript
+
+
+def test_public_names() -> None:
+    for name in ("classify", "suggest", "Engine", "Classification", "IntentHit", "Suggestion",
+                 "KfscriptError", "RuleFileError", "INTENTS"):
+        assert name in kfscript.__all__ and hasattr(kfscript, name)
+    assert len(kfscript.INTENTS) == 14
+
+
+def test_classification_shape(engine: kfscript.Engine) -> None:
+    result = kfscript.classify("亲，收到的台灯灯罩碎了！！")
+    assert isinstance(result, kfscript.Classification)
+    assert result.intents and result.intents[0].intent == "damaged"
+    hit = result.intents[0]
+    assert 0 < hit.score <= 1 and hit.rules and all(isinstance(r, str) for r in hit.rules)
+    assert all(0 <= s < e <= len("亲，收到的台灯灯罩碎了！！") for s, e in hit.spans)
+    assert 0 <= result.anger <= 1 and result.script == "simplified"
+
+
+def test_suggest_shape() -> None:
+    found = kfscript.suggest("亲，收到的台灯灯罩碎了！！", k=3)
+    assert 1 <= len(found) <= 3
+    for suggestion in found:
+        assert isinstance(suggestion, kfscript.Suggestion)
+        assert suggestion.text and suggestion.intent == "damaged"
+        assert suggestion.step and suggestion.phrase_id and 0 < suggestion.score <= 1
+        assert "{" not in suggestion.text
+
+
+@pytest.mark.parametrize("bad", [None, 42, b"\xe5\x9c\xa8", ["在吗"]])
+def test_non_str_is_a_type_error(bad: object) -> None:
+    with pytest.raises(TypeError, match="text must be str"):
+        kfscript.classify(bad)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="text must be str"):
+        kfscript.suggest(bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("empty", ["", "   ", "\n\t", "\u3000"])
+def test_empty_text_has_no_intents(empty: str) -> None:
+    assert kfscript.classify(empty).intents == ()
+    assert all(s.intent == "none" for s in kfscript.suggest(empty))
+
+
+@pytest.mark.parametrize("junk", ["\x00\x01\x02", "\ud800\udfff\ud800", "😀" * 50, "!!!???",
+                                  "\u200b\u200d", "a" * 500, "{shop}{0}%s"])
+def test_junk_is_answered(junk: str) -> None:
+    result = kfscript.classify(junk)
+    assert isinstance(result, kfscript.Classification)
+    kfscript.suggest(junk)
+    kfscript.explain(junk)
+
+
+def test_large_message_in_linear_time(engine: kfscript.Engine) -> None:
+    unit = "你好，我买的杯子碎了，还少了一个盖子，物流也太慢了吧！！气死了。"
+    small = unit * (100_000 // len(unit))
+    large = unit * (1_000_000 // len(unit))
+    start = time.perf_counter()
+    engine.classify(small)
+    small_time = time.perf_counter() - start
+    start = time.perf_counter()
+    result = engine.classify(large)
+    large_time = time.perf_counter() - start
+    assert {"damaged", "missing_parts"} <= {h.intent for h in result.intents}
+    assert large_time < 60
+    assert large_time < 10 * small_time * 3  # ten times the text, well under 30x the time
+
+
+def test_one_engine_serves_many_threads(engine: kfscript.Engine) -> None:
+    texts = ["杯子碎了", "还少了一个螺丝", "在吗", "東西壞了！！", "没有破损，就是颜色发错了"]
+    expected = {t: engine.classify(t) for t in texts}
+    failures: list[str] = []
+
+    def work() -> None:
+        for _ in range(50):
+            for text in texts:
+                if engine.classify(text) != expected[text]:
+                    failures.append(text)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+
+
+def test_engine_is_frozen(engine: kfscript.Engine) -> None:
+    with pytest.raises(AttributeError):
+        engine.extra = 1  # type: ignore[attr-defined]

@@ -1,0 +1,69 @@
+"""The on-disk cache of compiled engines: used when valid, rebuilt when not."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import kfscript
+from kfscript import cache
+
+from .conftest import MINI_RULES
+
+
+@pytest.fixture
+def rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("KFSCRIPT_CACHE_DIR", str(tmp_path / "cache"))
+    copy = tmp_path / "rules"
+    shutil.copytree(MINI_RULES, copy)
+    return copy
+
+
+def _forbid_compiling(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_: object) -> None:
+        raise AssertionError("compiled although the cache should have served")
+    monkeypatch.setattr(kfscript.Engine, "_compile", staticmethod(refuse))
+
+
+def test_second_start_uses_the_cache(rules: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = kfscript.Engine.from_paths(rules=rules)
+    entries = list(Path(cache.cache_dir() or "").glob("*.pickle"))
+    assert len(entries) == 1
+    _forbid_compiling(monkeypatch)
+    second = kfscript.Engine.from_paths(rules=rules)
+    assert second.classify("箱子破了，还少了一个螺丝") == first.classify("箱子破了，还少了一个螺丝")
+    assert second.suggest("在吗") == first.suggest("在吗")
+
+
+def test_an_edited_file_is_a_new_entry(rules: Path) -> None:
+    kfscript.Engine.from_paths(rules=rules)
+    assert kfscript.Engine.from_paths(rules=rules).classify("缺了一个").intents == ()
+    path = rules / "missing_parts.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("漏发]", "漏发, 缺了]"),
+                    encoding="utf-8")
+    engine = kfscript.Engine.from_paths(rules=rules)
+    assert len(list(Path(cache.cache_dir() or "").glob("*.pickle"))) == 2
+    assert [h.intent for h in engine.classify("缺了一个").intents] == ["missing_parts"]
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "garbage"])
+def test_a_corrupt_entry_is_rebuilt(rules: Path, damage: str) -> None:
+    expected = kfscript.Engine.from_paths(rules=rules).classify("杯子碎了")
+    (entry,) = Path(cache.cache_dir() or "").glob("*.pickle")
+    data = entry.read_bytes()
+    if damage == "truncate":
+        entry.write_bytes(data[: len(data) // 2])
+    elif damage == "flip":
+        entry.write_bytes(data[:-10] + bytes([data[-10] ^ 0xFF]) + data[-9:])
+    else:
+        entry.write_bytes(b"not a cache at all")
+    assert kfscript.Engine.from_paths(rules=rules).classify("杯子碎了") == expected
+    assert cache.load(entry.stem) is not None  # rewritten, and valid again
+
+
+def test_cache_can_be_turned_off(rules: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KFSCRIPT_CACHE_DIR", "")
+    assert cache.cache_dir() is None
+    assert kfscript.Engine.from_paths(rules=rules).classify("杯子碎了").intents

@@ -1,0 +1,85 @@
+"""The command line, called in-process through main() and once as `python -m kfscript`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kfscript._main import display_width, main
+
+from .conftest import DEV_SET, MINI_RULES
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_suggest_table_and_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "suggest", "杯子碎了，气死了！！")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split() == ["#", "intent", "step", "score", "reply"]
+    assert len(lines) == 4 and all("damaged" in line for line in lines[1:])
+    code, out, _ = run(capsys, "suggest", "--json", "-k", "2", "--var", "agent=阿强", "在吗")
+    suggestions = json.loads(out)
+    assert code == 0 and len(suggestions) == 2
+    assert {"text", "intent", "step", "phrase_id", "score"} <= set(suggestions[0])
+
+
+def test_classify_json_lines(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"id": 7, "text": "杯子碎了"}\n\n"在吗"\nnot json\n{"text": 3}\n',
+                      encoding="utf-8")
+    code, out, err = run(capsys, "classify", str(source))
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 1  # bad lines are reported, the good ones still answered
+    assert rows[0]["id"] == 7 and rows[0]["intents"][0]["intent"] == "damaged"
+    assert rows[1]["intents"][0]["intent"] == "greeting"
+    assert rows[2] == {"line": 4, "error": rows[2]["error"]} and "line 4" in err
+    assert rows[3]["line"] == 5
+
+
+def test_explain(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "explain", "--rules", str(MINI_RULES), "没有碎了，少了螺丝")
+    assert code == 0
+    assert "damaged/broken" in out and "cancelled" in out and "missing_parts" in out
+    code, out, _ = run(capsys, "explain", "--json", "--rules", str(MINI_RULES), "少了螺丝")
+    report = json.loads(out)
+    assert report["intents"][0]["intent"] == "missing_parts" and report["words"]
+
+
+def test_bad_rule_folder_is_a_clear_error(capsys: pytest.CaptureFixture[str],
+                                          tmp_path: Path) -> None:
+    (tmp_path / "damaged.yaml").write_text("intent: damaged\nrules: [\n", encoding="utf-8")
+    code, _, err = run(capsys, "suggest", "--rules", str(tmp_path), "在吗")
+    assert code == 2 and "damaged.yaml:" in err and "YAML syntax" in err
+
+
+def test_eval_command(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    errors = tmp_path / "errors.jsonl"
+    code, out, _ = run(capsys, "eval", str(DEV_SET), "--json", "--errors", str(errors))
+    report = json.loads(out)
+    assert code == 0 and report["messages"] == 360
+    assert set(report["by_script"]) == {"simplified", "traditional"}
+    for line in errors.read_text(encoding="utf-8").splitlines():
+        miss = json.loads(line)
+        assert miss["gold"] != miss["found"] or miss["angry"] != (miss["anger"] >= 0.5)
+        assert "explain" in miss
+    code, _, _ = run(capsys, "eval", str(DEV_SET), "--min-micro-f1", "1.01")
+    assert code == 1
+
+
+def test_python_dash_m() -> None:
+    done = subprocess.run([sys.executable, "-m", "kfscript", "suggest", "--json", "在吗"],
+                          capture_output=True, text=True, encoding="utf-8", check=True)
+    assert json.loads(done.stdout)[0]["intent"] == "greeting"
+
+
+def test_display_width_counts_cjk_double() -> None:
+    assert display_width("ab") == 2 and display_width("退款") == 4
