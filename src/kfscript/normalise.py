@@ -2,9 +2,9 @@
 
 Every fold here maps one character to one character (full-width to half-width, upper to
 lower case, every kind of white space to a plain space, traditional to simplified script by
-OpenCC's character table, a lone surrogate to U+FFFD), so a match at [start, end) in the folded text is at [start, end)
-in the original: spans need no offset map and can never drift.  Folding is a single
-`str.translate`, done in C, and folding twice changes nothing.
+OpenCC's character table, a lone surrogate to U+FFFD), so a match at [start, end) in the
+folded text is at [start, end) in the original: spans need no offset map and can never
+drift. Folding is a single `str.translate`, done in C, and folding twice changes nothing.
 """
 
 from __future__ import annotations
