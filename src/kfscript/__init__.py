@@ -16,6 +16,7 @@ from typing import Any
 
 from .engine import Engine
 from .errors import KfscriptError, RuleFileError, VariableError
+from .live import LiveEngine
 from .results import Classification, IntentHit, Suggestion, Suppression
 from .taxonomy import INTENTS
 
@@ -25,6 +26,7 @@ __all__ = [
     "Engine",
     "IntentHit",
     "KfscriptError",
+    "LiveEngine",
     "RuleFileError",
     "Suggestion",
     "Suppression",

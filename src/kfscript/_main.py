@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import sys
+import time
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Any, TextIO
 
 from .engine import Engine
@@ -60,13 +63,14 @@ def cmd_suggest(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def read_messages(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
+def read_messages(numbered: Iterable[tuple[int, str]],
+                  ) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
     """(line number, the record or None, error or text) for each non-blank JSON line.
 
     A line is a JSON object with a "text" field (other fields are passed through) or a
     bare JSON string.
     """
-    for number, line in enumerate(lines, 1):
+    for number, line in numbered:
         if not line.strip():
             continue
         try:
@@ -82,16 +86,91 @@ def read_messages(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, Any] | 
         yield number, record, record["text"]
 
 
+_worker_engine: Engine | None = None
+
+
+def _start_worker(engine: Engine) -> None:
+    global _worker_engine
+    _worker_engine = engine
+
+
+def classify_lines(engine: Engine, numbered: list[tuple[int, str]]) -> list[tuple[str, str]]:
+    """(output line, error or "") for each input line: the unit of work of a batch."""
+    results = []
+    for number, record, text in read_messages(numbered):
+        if record is None:
+            results.append((_dump({"line": number, "error": text}), f"line {number}: {text}"))
+        else:
+            results.append((_dump({**record, **engine.classify(text).to_dict()}), ""))
+    return results
+
+
+def _classify_chunk(numbered: list[tuple[int, str]]) -> list[tuple[str, str]]:
+    assert _worker_engine is not None
+    return classify_lines(_worker_engine, numbered)
+
+
+def _chunks(lines: Iterable[str], size: int) -> Iterator[list[tuple[int, str]]]:
+    chunk: list[tuple[int, str]] = []
+    for number, line in enumerate(lines, 1):
+        chunk.append((number, line))
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+class Progress:
+    """A one-line progress report on stderr, shown only when stderr is a terminal."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.shown = stream.isatty()
+        self.count = 0
+        self.started = self.last = time.monotonic()
+
+    def add(self, count: int) -> None:
+        self.count += count
+        now = time.monotonic()
+        if self.shown and now - self.last >= 0.2:
+            self.last = now
+            rate = self.count / max(now - self.started, 1e-9)
+            print(f"\rclassified {self.count:,} lines ({rate:,.0f}/s)", end="",
+                  file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self.shown:
+            self.last = 0.0
+            self.add(0)
+            print(file=self.stream)
+
+
 def cmd_classify(args: argparse.Namespace, out: TextIO) -> int:
     engine = _engine(args)
+    chunks = _chunks(args.file, 500)
+    progress = Progress(sys.stderr)
     failures = 0
-    for number, record, text in read_messages(args.file):
-        if record is None:
-            failures += 1
-            print(f"line {number}: {text}", file=sys.stderr)
-            print(_dump({"line": number, "error": text}), file=out)
-            continue
-        print(_dump({**record, **engine.classify(text).to_dict()}), file=out)
+
+    def emit(results: list[tuple[str, str]]) -> None:
+        nonlocal failures
+        for line, error in results:
+            if error:
+                failures += 1
+                print(error, file=sys.stderr)
+            print(line, file=out)
+        progress.add(len(results))
+
+    if args.workers <= 1:
+        for chunk in chunks:
+            emit(classify_lines(engine, chunk))
+    else:
+        context = multiprocessing.get_context(
+            "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+        with context.Pool(args.workers, _start_worker, (engine,)) as pool:
+            for results in pool.imap(_classify_chunk, chunks):  # imap keeps input order
+                emit(results)
+    progress.close()
     return 1 if failures else 0
 
 
@@ -139,6 +218,42 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_lint(args: argparse.Namespace, out: TextIO) -> int:
+    from .engine import bundled
+    from .lint import lint
+
+    findings = lint(Path(args.rules) if args.rules else bundled("rules"),
+                    Path(args.phrasebank) if args.phrasebank else bundled("phrasebank"))
+    for finding in findings:
+        print(finding, file=out)
+    errors = sum(f.severity == "error" for f in findings)
+    warnings = len(findings) - errors
+    print(f"{errors} errors, {warnings} warnings", file=out)
+    return 1 if errors or (args.strict and warnings) else 0
+
+
+def cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
+    from .schema import write_schemas
+
+    for path in write_schemas(Path(args.out)):
+        print(path, file=out)
+    return 0
+
+
+def cmd_phrases(args: argparse.Namespace, out: TextIO) -> int:
+    from .engine import bundled
+    from .sheets import export_sheet, import_sheet
+
+    phrasebank = Path(args.phrasebank) if args.phrasebank else bundled("phrasebank")
+    if args.action == "export":
+        count = export_sheet(phrasebank, Path(args.csv))
+        print(f"exported {count} phrases to {args.csv}", file=out)
+    else:
+        count = import_sheet(Path(args.csv), phrasebank)
+        print(f"imported {count} phrases into {phrasebank}", file=out)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(
         prog="kfscript", description="Suggest customer-service replies for Chinese shop chats.")
@@ -159,6 +274,9 @@ def parser() -> argparse.ArgumentParser:
         "classify", parents=[folders], help="classify JSON lines (from a file or stdin)")
     classify.add_argument("file", nargs="?", type=argparse.FileType("r", encoding="utf-8"),
                           default=sys.stdin, help="JSON lines file (default: stdin)")
+    classify.add_argument("--workers", type=int, default=1, metavar="N",
+                          help="processes to classify with (default 1); output keeps the "
+                          "input order")
     classify.set_defaults(run=cmd_classify)
 
     explain = commands.add_parser("explain", parents=[folders],
@@ -178,6 +296,21 @@ def parser() -> argparse.ArgumentParser:
     evaluation.add_argument("--min-micro-f1", type=float, metavar="X",
                             help="exit with status 1 when micro-F1 is below X")
     evaluation.set_defaults(run=cmd_eval)
+
+    linting = commands.add_parser("lint", parents=[folders],
+                                  help="check rule and phrasebank files for mistakes")
+    linting.add_argument("--strict", action="store_true", help="fail on warnings too")
+    linting.set_defaults(run=cmd_lint)
+
+    schema = commands.add_parser("schema", help="write JSON Schemas of the file formats")
+    schema.add_argument("--out", default="schemas", help="folder to write (default schemas/)")
+    schema.set_defaults(run=cmd_schema)
+
+    phrases = commands.add_parser("phrases", help="phrasebank <-> spreadsheet CSV")
+    phrases.add_argument("action", choices=["export", "import"])
+    phrases.add_argument("csv", help="the CSV file (UTF-8 with BOM, for Excel)")
+    phrases.add_argument("--phrasebank", help="phrasebank folder (default: the bundled one)")
+    phrases.set_defaults(run=cmd_phrases)
     return main
 
 

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
 
 
 def _number_as_text(value: Any) -> Any:
@@ -24,7 +32,8 @@ def _not_blank(value: str) -> str:
     return value.strip()
 
 
-Term = Annotated[str, BeforeValidator(_number_as_text), AfterValidator(_not_blank)]
+Term = Annotated[str, BeforeValidator(_number_as_text), AfterValidator(_not_blank),
+                 WithJsonSchema({"type": ["string", "integer"], "minLength": 1})]
 Weight = Annotated[float, Field(gt=0.0, le=1.0)]
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9_]+$", max_length=100)]
 
