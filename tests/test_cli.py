@@ -83,3 +83,20 @@ def test_python_dash_m() -> None:
 
 def test_display_width_counts_cjk_double() -> None:
     assert display_width("ab") == 2 and display_width("退款") == 4
+
+
+def test_classify_workers_keep_order_and_results(tmp_path: Path) -> None:
+    texts = ["杯子碎了", "在吗", "还少了一个螺丝", "東西壞了！！", "谢谢亲"] * 300
+    source = tmp_path / "many.jsonl"
+    source.write_text("".join(json.dumps({"n": n, "text": t}, ensure_ascii=False) + "\n"
+                              for n, t in enumerate(texts)), encoding="utf-8")
+    outputs = []
+    for workers in ("1", "2"):
+        done = subprocess.run([sys.executable, "-m", "kfscript", "classify", "--workers", workers,
+                               str(source)], capture_output=True, text=True, encoding="utf-8",
+                              check=True)
+        assert done.stderr == ""  # no progress bar when stderr is not a terminal
+        outputs.append(done.stdout)
+    assert outputs[0] == outputs[1]
+    rows = [json.loads(line) for line in outputs[1].splitlines()]
+    assert [row["n"] for row in rows] == list(range(len(texts)))
