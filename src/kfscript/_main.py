@@ -323,6 +323,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KfscriptError as error:
         print(f"kfscript: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `kfscript ... | head`: the reader has all it wanted
+        sys.stdout = None  # type: ignore[assignment]  # nothing left to flush at exit
+        return 0
     return code
 
 
