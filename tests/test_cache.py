@@ -67,3 +67,24 @@ def test_cache_can_be_turned_off(rules: Path, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("KFSCRIPT_CACHE_DIR", "")
     assert cache.cache_dir() is None
     assert kfscript.Engine.from_paths(rules=rules).classify("杯子碎了").intents
+
+
+def test_a_file_rewritten_during_loading_cannot_poison_the_cache(
+        rules: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    original_key = cache.key
+    path = rules / "missing_parts.yaml"
+    before = path.read_text(encoding="utf-8")
+
+    def key_then_edit(folders: list[dict[Path, bytes]]) -> str:
+        entry = original_key(folders)
+        path.write_text(before.replace("漏发]", "漏发, 缺了]"), encoding="utf-8")
+        return entry
+
+    monkeypatch.setattr(cache, "key", key_then_edit)
+    engine = kfscript.Engine.from_paths(rules=rules)  # compiled from what was hashed
+    assert engine.classify("缺了一个").intents == ()
+    monkeypatch.setattr(cache, "key", original_key)
+    edited = kfscript.Engine.from_paths(rules=rules)
+    assert [h.intent for h in edited.classify("缺了一个").intents] == ["missing_parts"]
+    path.write_text(before, encoding="utf-8")
+    assert kfscript.Engine.from_paths(rules=rules).classify("缺了一个").intents == ()

@@ -324,7 +324,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"kfscript: {error}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `kfscript ... | head`: the reader has all it wanted
-        sys.stdout = None  # type: ignore[assignment]  # nothing left to flush at exit
+        sys.stdout = None  # nothing left to flush at exit
         return 0
     return code
 

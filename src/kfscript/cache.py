@@ -21,6 +21,8 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
+from .sources import Files
+
 MAGIC = b"KFSCRIPT-CACHE-2\n"
 _DEPENDENCIES = ("kfscript", "jieba", "opencc-python-reimplemented", "pyahocorasick")
 
@@ -40,7 +42,7 @@ def _version(name: str) -> str:
         return "?"
 
 
-def key(folders: list[Path]) -> str:
+def key(folders: list[Files]) -> str:
     """A digest of every file the engine is built from, and of the code that builds it."""
     digest = hashlib.sha256(MAGIC)
     digest.update(sys.version.encode())
@@ -48,11 +50,11 @@ def key(folders: list[Path]) -> str:
         digest.update(f"{name}={_version(name)};".encode())
     for source in sorted(Path(__file__).parent.glob("*.py")):  # the code that compiles
         digest.update(source.read_bytes())
-    for folder in folders:
-        for path in sorted(folder.iterdir()):
-            if path.suffix in (".yaml", ".yml"):
-                digest.update(f"\0{folder.name}/{path.name}\0".encode())
-                digest.update(path.read_bytes())
+    for files in folders:
+        digest.update(b"\0\0")
+        for path, data in files.items():
+            digest.update(f"\0{path.name}\0{len(data)}\0".encode())
+            digest.update(data)
     return digest.hexdigest()
 
 

@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import cache
-from .errors import require_folder
 from .matcher import ANGER, BREAKER, CUE, NOT_CUE, RULE, VETO, Matcher
 from .normalise import clauses
 from .ranking import Phrasebook
 from .results import Classification, Suggestion
+from .sources import Files, read_folder
 
 if TYPE_CHECKING:
     from .loading import RuleSources
@@ -59,24 +59,24 @@ class Engine:
         """
         rules_path = Path(rules) if rules is not None else bundled("rules")
         phrasebank_path = Path(phrasebank) if phrasebank is not None else bundled("phrasebank")
-        require_folder(rules_path)
-        require_folder(phrasebank_path)
-        entry = cache.key([rules_path, phrasebank_path]) if use_cache else None
+        rule_files, phrase_files = read_folder(rules_path), read_folder(phrasebank_path)
+        entry = cache.key([rule_files, phrase_files]) if use_cache else None
         compiled = cache.load(entry) if entry else None
         if not (isinstance(compiled, tuple) and len(compiled) == 2
                 and isinstance(compiled[0], Matcher) and isinstance(compiled[1], Phrasebook)):
-            compiled = cls._compile(rules_path, phrasebank_path)
+            compiled = cls._compile(rules_path, rule_files, phrasebank_path, phrase_files)
             if entry:
                 cache.store(entry, compiled)
         return cls(compiled[0], compiled[1], rules_path, phrasebank_path)
 
     @staticmethod
-    def _compile(rules_path: Path, phrasebank_path: Path) -> tuple[Matcher, Phrasebook]:
+    def _compile(rules_path: Path, rule_files: Files, phrasebank_path: Path,
+                 phrase_files: Files) -> tuple[Matcher, Phrasebook]:
+        """Compile from the very bytes the cache key was made of."""
         from .compile import compile_phrasebank, compile_rules
         from .loading import load_phrasebank, load_rules
-        rule_sources = load_rules(rules_path)
-        phrase_sources = load_phrasebank(phrasebank_path)
-        return compile_rules(rule_sources), compile_phrasebank(phrase_sources)
+        return (compile_rules(load_rules(rules_path, rule_files)),
+                compile_phrasebank(load_phrasebank(phrasebank_path, phrase_files)))
 
     def rule_sources(self) -> RuleSources:
         """The rule files as validated models (for their examples, lint and tooling)."""

@@ -53,8 +53,3 @@ class RuleFileError(KfscriptError, ValueError):
 class VariableError(KfscriptError, ValueError):
     """A value passed in `variables` names no placeholder of the phrasebank."""
 
-
-def require_folder(folder: Path) -> None:
-    """A missing rule or phrasebank folder is a file error, reported like any other."""
-    if not folder.is_dir():
-        raise RuleFileError(folder, 0, "no such folder")

@@ -8,7 +8,7 @@ it is valid: there is no half-loaded state.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .errors import FileProblem, RuleFileError, require_folder
+from .errors import FileProblem, RuleFileError
 from .models import (
     AngerFile,
     LexiconFile,
@@ -27,6 +27,7 @@ from .models import (
     StepsFile,
 )
 from .render import placeholders_of
+from .sources import Files, read_folder
 from .taxonomy import FALLBACK_INTENT, GROUP_PREFIX, INTENTS
 
 M = TypeVar("M", bound=BaseModel)
@@ -89,11 +90,12 @@ def _plain(node: yaml.Node, loader: yaml.SafeLoader, loc: Loc,
     return loader.construct_object(node, deep=True)
 
 
-def read_yaml(path: Path, problems: list[FileProblem]) -> tuple[Any, dict[Loc, int]] | None:
-    """Safe-load one YAML file; on failure note the problem and return None."""
+def read_yaml(path: Path, problems: list[FileProblem],
+              data: bytes | None = None) -> tuple[Any, dict[Loc, int]] | None:
+    """Safe-load one YAML file (from `data` when given); on failure note the problem."""
     shown = str(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = (path.read_bytes() if data is None else data).decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         problems.append(FileProblem(shown, 0, f"cannot read the file: {error}"))
         return None
@@ -118,9 +120,10 @@ def read_yaml(path: Path, problems: list[FileProblem]) -> tuple[Any, dict[Loc, i
     return data, lines
 
 
-def load_model(path: Path, model: type[M], problems: list[FileProblem]) -> Located[M] | None:
+def load_model(path: Path, model: type[M], problems: list[FileProblem],
+               data: bytes | None = None) -> Located[M] | None:
     """Read and validate one file against `model`; every validation error becomes a problem."""
-    read = read_yaml(path, problems)
+    read = read_yaml(path, problems, data)
     if read is None:
         return None
     data, lines = read
@@ -135,28 +138,25 @@ def load_model(path: Path, model: type[M], problems: list[FileProblem]) -> Locat
     return Located(validated, str(path), lines)
 
 
-def _yaml_files(folder: Path) -> Iterator[Path]:
-    return iter(sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml")))
-
-
-def load_rules(folder: Path) -> RuleSources:
-    """Every rule file of `folder`, validated and cross-checked, or RuleFileError."""
-    require_folder(folder)
+def load_rules(folder: Path, files: Files | None = None) -> RuleSources:
+    """Every rule file of `folder` (as read into `files`), validated and cross-checked, or
+    RuleFileError."""
+    files = read_folder(folder) if files is None else files
     problems: list[FileProblem] = []
     shared: dict[str, Any] = {}
     intents: list[Located[RuleFile]] = []
-    for path in _yaml_files(folder):
+    for path, data in files.items():
         if path.stem == "_lexicon":
-            shared["lexicon"] = load_model(path, LexiconFile, problems)
+            shared["lexicon"] = load_model(path, LexiconFile, problems, data)
         elif path.stem == "_negation":
-            shared["negation"] = load_model(path, NegationFile, problems)
+            shared["negation"] = load_model(path, NegationFile, problems, data)
         elif path.stem == "_anger":
-            shared["anger"] = load_model(path, AngerFile, problems)
+            shared["anger"] = load_model(path, AngerFile, problems, data)
         elif path.stem.startswith("_"):
             problems.append(FileProblem(str(path), 0, "unknown shared file (expected "
                                         "_lexicon, _negation or _anger)"))
         else:
-            located = load_model(path, RuleFile, problems)
+            located = load_model(path, RuleFile, problems, data)
             if located is not None:
                 intents.append(located)
     if not intents and not problems:
@@ -198,34 +198,35 @@ def _rule_cross_checks(files: list[Located[RuleFile]],
     return problems
 
 
-def load_phrasebank(folder: Path) -> PhraseSources:
-    """Every phrasebank file of `folder`, validated and cross-checked, or RuleFileError."""
-    require_folder(folder)
+def load_phrasebank(folder: Path, files: Files | None = None) -> PhraseSources:
+    """Every phrasebank file of `folder` (as read into `files`), validated and cross-checked,
+    or RuleFileError."""
+    files = read_folder(folder) if files is None else files
     problems: list[FileProblem] = []
-    files: list[Located[PhraseFile]] = []
+    phrase_files: list[Located[PhraseFile]] = []
     placeholders: Located[PlaceholderFile] | None = None
     steps: Located[StepsFile] | None = None
-    for path in _yaml_files(folder):
+    for path, data in files.items():
         if path.stem == "_placeholders":
-            placeholders = load_model(path, PlaceholderFile, problems)
+            placeholders = load_model(path, PlaceholderFile, problems, data)
         elif path.stem == "_steps":
-            steps = load_model(path, StepsFile, problems)
+            steps = load_model(path, StepsFile, problems, data)
         elif path.stem.startswith("_"):
             problems.append(FileProblem(str(path), 0, "unknown shared file (expected "
                                         "_placeholders or _steps)"))
         else:
-            located = load_model(path, PhraseFile, problems)
-            if located is not None:
-                files.append(located)
+            phrase_file = load_model(path, PhraseFile, problems, data)
+            if phrase_file is not None:
+                phrase_files.append(phrase_file)
     for name, found in (("_placeholders.yaml", placeholders), ("_steps.yaml", steps)):
         if found is None and not any(p.path.endswith(name) for p in problems):
             problems.append(FileProblem(str(folder / name), 0, "missing file"))
     if placeholders is not None and steps is not None:
-        problems += _phrase_cross_checks(files, placeholders, steps)
+        problems += _phrase_cross_checks(phrase_files, placeholders, steps)
     if problems:
         raise RuleFileError.from_problems(problems)
     assert placeholders is not None and steps is not None
-    return PhraseSources(tuple(files), placeholders, steps)
+    return PhraseSources(tuple(phrase_files), placeholders, steps)
 
 
 def _phrase_cross_checks(files: list[Located[PhraseFile]],

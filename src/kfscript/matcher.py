@@ -44,11 +44,12 @@ class CompiledRule:
 
 
 class Hit(NamedTuple):
-    """A term found in the folded text at [start, end)."""
+    """A term found in the folded text at [start, end), in clause number `clause`."""
 
     start: int
     end: int
     term: int
+    clause: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,16 +126,27 @@ class _Message:
             end += 1
         return start, end
 
-    def on_word_boundaries(self, start: int, end: int) -> bool:
-        """Whether jieba's segmentation of the hit's clause has word edges at both its ends."""
-        clause = self._clauses[self.clause_of(start)]
-        if start == clause[0] and end == clause[1]:
-            return True
-        crossed = self._crossed_positions()
-        if start not in crossed and end not in crossed:
-            return True
-        bounds = self._boundaries_of(*self._stretch(start, end, clause))
-        return start in bounds and end in bounds
+    def word_hits(self, found: list[tuple[int, int, int]]) -> list[Hit]:
+        """The automaton's matches that jieba's segmentation of their clause keeps whole.
+
+        One flat loop: most matches are settled by the clause edges or by no dictionary
+        word crossing their ends; only the rest ask jieba about the stretch around them.
+        """
+        hits = []
+        clause_starts, all_clauses = self._clause_starts, self._clauses
+        crossed: set[int] | None = None
+        for term, start, end in found:
+            index = bisect_right(clause_starts, start) - 1
+            clause = all_clauses[index]
+            if start != clause[0] or end != clause[1]:
+                if crossed is None:
+                    crossed = self._crossed_positions()
+                if start in crossed or end in crossed:
+                    bounds = self._boundaries_of(*self._stretch(start, end, clause))
+                    if start not in bounds or end not in bounds:
+                        continue
+            hits.append(Hit(start, end, term, index))
+        return hits
 
     def token_index(self, position: int) -> int:
         """The number of words (separators count as one each) before `position`.
@@ -196,18 +208,20 @@ class Matcher:
 
     def trace(self, text: str) -> Trace:
         folded = fold(text)
-        message = _Message(folded, self.segmenter)
-        on_boundaries = message.on_word_boundaries
-        hits = tuple(Hit(start, end, term) for term, start, end
-                     in self._automaton.find_matches_as_indexes(folded, overlapping=True)
-                     if on_boundaries(start, end))
-        cancelled = self._cancellations(message, hits) if hits else {}
-        fired = self._fire(message, hits, cancelled) if hits else {}
+        found = self._automaton.find_matches_as_indexes(folded, overlapping=True)
+        hits: tuple[Hit, ...] = ()
+        cancelled: dict[Hit, Hit] = {}
+        fired: dict[int, tuple[Span, ...]] = {}
+        if found:
+            message = _Message(folded, self.segmenter)
+            hits = tuple(message.word_hits(found))
+            cancelled = self._cancellations(hits)
+            fired = self._fire(message, hits, cancelled)
         classification = Classification(self._intents(fired), self._anger(folded, hits),
                                         detect_script(text), self._suppressed(text, cancelled))
         return Trace(folded, hits, cancelled, fired, classification)
 
-    def _cancellations(self, message: _Message, hits: tuple[Hit, ...]) -> dict[Hit, Hit]:
+    def _cancellations(self, hits: tuple[Hit, ...]) -> dict[Hit, Hit]:
         """Each rule-term hit cancelled by a negation cue, with the nearest such cue.
 
         A cue inside (or overlapping) a rule term or a not-cue is no cue: 还没发货 keeps its
@@ -242,9 +256,8 @@ class Matcher:
             last = bisect_right(cue_ends, hit.start)
             if first == last:
                 continue
-            clause = message.clause_of(hit.start)
             for cue in reversed(cues[first:last]):
-                if message.clause_of(cue.start) != clause:
+                if cue.clause != hit.clause:
                     continue
                 between = breakers[bisect_left(breaker_starts, cue.end):
                                    bisect_left(breaker_starts, hit.start)]
@@ -260,7 +273,7 @@ class Matcher:
         vetoed: dict[int, set[int]] = {}
         for hit in hits:
             if kinds[hit.term] & VETO:
-                vetoed.setdefault(hit.term, set()).add(message.clause_of(hit.start))
+                vetoed.setdefault(hit.term, set()).add(hit.clause)
         per_rule: dict[int, list[list[Hit]]] = {}
         for hit in hits:
             if not kinds[hit.term] & RULE or hit in cancelled:
@@ -276,8 +289,7 @@ class Matcher:
             if vetoed and rule.vetoes:
                 blocked = set().union(*(clauses for veto, clauses in vetoed.items()
                                         if veto in rule.vetoes))
-                groups = [[h for h in group if message.clause_of(h.start) not in blocked]
-                          for group in groups]
+                groups = [[h for h in group if h.clause not in blocked] for group in groups]
             if not all(groups):
                 continue
             used = groups[0] if rule.within is None else _closest_window(message, groups,
