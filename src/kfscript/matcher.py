@@ -134,11 +134,18 @@ class _Message:
         """
         hits = []
         clause_starts, all_clauses = self._clause_starts, self._clauses
+        known = self.segmenter.known
         crossed: set[int] | None = None
         for term, start, end in found:
             index = bisect_right(clause_starts, start) - 1
             clause = all_clauses[index]
             if start != clause[0] or end != clause[1]:
+                whole = known.get(self.folded[clause[0]:clause[1]])
+                if whole is not None:  # the clause is one term, cut at build time
+                    if start - clause[0] not in whole or end - clause[0] not in whole:
+                        continue
+                    hits.append(Hit(start, end, term, index))
+                    continue
                 if crossed is None:
                     crossed = self._crossed_positions()
                 if start in crossed or end in crossed:

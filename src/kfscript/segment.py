@@ -63,8 +63,12 @@ class Segmenter:
     """
 
     def __init__(self, vocabulary: tuple[tuple[str, int], ...],
-                 tokenizer: jieba.Tokenizer | None = None) -> None:
+                 tokenizer: jieba.Tokenizer | None = None,
+                 known: dict[str, frozenset[int]] | None = None) -> None:
         self.vocabulary = vocabulary
+        self.known = known or {}
+        """Each term's own word boundaries, cut at build time: a clause that is just a term
+        ("在吗", "谢谢") is answered without loading jieba."""
         self._tokenizer = tokenizer
         self._dictionary: ahocorasick_rs.AhoCorasick | None = None
         self._memo: dict[str, frozenset[int]] = {}
@@ -78,13 +82,16 @@ class Segmenter:
         # whole without overriding jieba's judgement elsewhere
         vocabulary = tuple((word, int(tokenizer.suggest_freq(word, tune=True)))
                            for word in sorted({term for term in terms if len(term) > 1}))
-        return cls(vocabulary, tokenizer)
+        segmenter = cls(vocabulary, tokenizer)
+        segmenter.known = {term: segmenter._cut(term) for term in set(terms)
+                           if len(term) <= MEMO_LONGEST}
+        return segmenter
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"vocabulary": self.vocabulary}
+        return {"vocabulary": self.vocabulary, "known": self.known}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["vocabulary"])  # type: ignore[misc]
+        self.__init__(state["vocabulary"], known=state["known"])  # type: ignore[misc]
 
     def _ready(self) -> jieba.Tokenizer:
         tokenizer = self._tokenizer
@@ -130,7 +137,7 @@ class Segmenter:
         """Offsets in the clause where a word starts or ends (0 and len(clause) included)."""
         if len(clause) > MEMO_LONGEST:
             return self._cut(clause)
-        found = self._memo.get(clause)
+        found = self.known.get(clause) or self._memo.get(clause)
         if found is None:
             if len(self._memo) >= MEMO_SIZE:
                 self._memo.clear()
