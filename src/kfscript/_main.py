@@ -94,18 +94,23 @@ def _start_worker(engine: Engine) -> None:
     _worker_engine = engine
 
 
-def classify_lines(engine: Engine, numbered: list[tuple[int, str]]) -> list[tuple[str, str]]:
-    """(output line, error or "") for each input line: the unit of work of a batch."""
-    results = []
+Answered = tuple[str, list[str], int]
+"""A batch chunk's output: its JSON lines as one string, its errors, how many lines."""
+
+
+def classify_lines(engine: Engine, numbered: list[tuple[int, str]]) -> Answered:
+    """The unit of work of a batch, returned as one string so a worker sends little back."""
+    lines, errors = [], []
     for number, record, text in read_messages(numbered):
         if record is None:
-            results.append((_dump({"line": number, "error": text}), f"line {number}: {text}"))
+            lines.append(_dump({"line": number, "error": text}))
+            errors.append(f"line {number}: {text}")
         else:
-            results.append((_dump({**record, **engine.classify(text).to_dict()}), ""))
-    return results
+            lines.append(_dump({**record, **engine.classify(text).to_dict()}))
+    return "".join(line + "\n" for line in lines), errors, len(lines)
 
 
-def _classify_chunk(numbered: list[tuple[int, str]]) -> list[tuple[str, str]]:
+def _classify_chunk(numbered: list[tuple[int, str]]) -> Answered:
     assert _worker_engine is not None
     return classify_lines(_worker_engine, numbered)
 
@@ -152,14 +157,14 @@ def cmd_classify(args: argparse.Namespace, out: TextIO) -> int:
     progress = Progress(sys.stderr)
     failures = 0
 
-    def emit(results: list[tuple[str, str]]) -> None:
+    def emit(answered: Answered) -> None:
         nonlocal failures
-        for line, error in results:
-            if error:
-                failures += 1
-                print(error, file=sys.stderr)
-            print(line, file=out)
-        progress.add(len(results))
+        text, errors, count = answered
+        for error in errors:
+            print(error, file=sys.stderr)
+        failures += len(errors)
+        out.write(text)
+        progress.add(count)
 
     if args.workers <= 1:
         for chunk in chunks:
