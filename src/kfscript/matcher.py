@@ -87,8 +87,7 @@ def _noisy_or(weights: Iterable[float]) -> float:
 class _Message:
     """The per-message state: folded text, clauses and word boundaries, each made on need."""
 
-    __slots__ = ("_clause_starts", "_clauses", "_crossed", "_global", "_stretches", "folded",
-                 "segmenter")
+    __slots__ = ("_clause_starts", "_clauses", "_crossed", "_global", "folded", "segmenter")
 
     def __init__(self, folded: str, segmenter: Segmenter) -> None:
         self.folded = folded
@@ -96,20 +95,10 @@ class _Message:
         self._clauses = clauses(folded)
         self._clause_starts = [start for start, _ in self._clauses]
         self._crossed: set[int] | None = None
-        self._stretches: dict[tuple[int, int], frozenset[int]] = {}
         self._global: list[int] | None = None
 
     def clause_of(self, position: int) -> int:
         return bisect_right(self._clause_starts, position) - 1
-
-    def _boundaries_of(self, start: int, end: int) -> frozenset[int]:
-        """Word boundaries (absolute positions) of the stretch [start, end)."""
-        found = self._stretches.get((start, end))
-        if found is None:
-            found = frozenset(start + offset
-                              for offset in self.segmenter.boundaries(self.folded[start:end]))
-            self._stretches[(start, end)] = found
-        return found
 
     def _crossed_positions(self) -> set[int]:
         crossed = self._crossed
@@ -149,8 +138,9 @@ class _Message:
                 if crossed is None:
                     crossed = self._crossed_positions()
                 if start in crossed or end in crossed:
-                    bounds = self._boundaries_of(*self._stretch(start, end, clause))
-                    if start not in bounds or end not in bounds:
+                    left, right = self._stretch(start, end, clause)
+                    bounds = self.segmenter.boundaries(self.folded[left:right])
+                    if start - left not in bounds or end - left not in bounds:
                         continue
             hits.append(Hit(start, end, term, index))
         return hits
@@ -170,8 +160,8 @@ class _Message:
                 if not clause[0] < crossed < clause[1]:
                     continue
                 left, right = self._stretch(crossed, crossed, clause)
-                bounds = self._boundaries_of(left, right)
-                inside.update(p for p in range(left + 1, right) if p not in bounds)
+                bounds = self.segmenter.boundaries(self.folded[left:right])
+                inside.update(p for p in range(left + 1, right) if p - left not in bounds)
             self._global = [p for p in range(len(self.folded) + 1) if p not in inside]
         return bisect_left(self._global, position)
 
