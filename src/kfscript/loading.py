@@ -138,27 +138,38 @@ def load_model(path: Path, model: type[M], problems: list[FileProblem],
     return Located(validated, str(path), lines)
 
 
+def _load_files(files: Files, shared: dict[str, type[BaseModel]], main: type[M],
+                problems: list[FileProblem]) -> tuple[dict[str, Any], list[Located[M]]]:
+    """Validate every file: `_name.yaml` with the model `shared[name]`, the rest with `main`.
+
+    Returns the shared files by name (None where invalid) and the valid main files.
+    """
+    found_shared: dict[str, Any] = {}
+    found: list[Located[M]] = []
+    for path, data in files.items():
+        if path.stem.startswith("_"):
+            model = shared.get(path.stem[1:])
+            if model is None:
+                expected = ", ".join(f"_{name}" for name in shared)
+                problems.append(FileProblem(str(path), 0,
+                                            f"unknown shared file (expected {expected})"))
+            else:
+                found_shared[path.stem[1:]] = load_model(path, model, problems, data)
+        else:
+            located = load_model(path, main, problems, data)
+            if located is not None:
+                found.append(located)
+    return found_shared, found
+
+
 def load_rules(folder: Path, files: Files | None = None) -> RuleSources:
     """Every rule file of `folder` (as read into `files`), validated and cross-checked, or
     RuleFileError."""
     files = read_folder(folder) if files is None else files
     problems: list[FileProblem] = []
-    shared: dict[str, Any] = {}
-    intents: list[Located[RuleFile]] = []
-    for path, data in files.items():
-        if path.stem == "_lexicon":
-            shared["lexicon"] = load_model(path, LexiconFile, problems, data)
-        elif path.stem == "_negation":
-            shared["negation"] = load_model(path, NegationFile, problems, data)
-        elif path.stem == "_anger":
-            shared["anger"] = load_model(path, AngerFile, problems, data)
-        elif path.stem.startswith("_"):
-            problems.append(FileProblem(str(path), 0, "unknown shared file (expected "
-                                        "_lexicon, _negation or _anger)"))
-        else:
-            located = load_model(path, RuleFile, problems, data)
-            if located is not None:
-                intents.append(located)
+    shared, intents = _load_files(
+        files, {"lexicon": LexiconFile, "negation": NegationFile, "anger": AngerFile},
+        RuleFile, problems)
     if not intents and not problems:
         problems.append(FileProblem(str(folder), 0, "no rule files (<intent>.yaml) here"))
     lexicon: Located[LexiconFile] | None = shared.get("lexicon")
@@ -203,21 +214,10 @@ def load_phrasebank(folder: Path, files: Files | None = None) -> PhraseSources:
     or RuleFileError."""
     files = read_folder(folder) if files is None else files
     problems: list[FileProblem] = []
-    phrase_files: list[Located[PhraseFile]] = []
-    placeholders: Located[PlaceholderFile] | None = None
-    steps: Located[StepsFile] | None = None
-    for path, data in files.items():
-        if path.stem == "_placeholders":
-            placeholders = load_model(path, PlaceholderFile, problems, data)
-        elif path.stem == "_steps":
-            steps = load_model(path, StepsFile, problems, data)
-        elif path.stem.startswith("_"):
-            problems.append(FileProblem(str(path), 0, "unknown shared file (expected "
-                                        "_placeholders or _steps)"))
-        else:
-            phrase_file = load_model(path, PhraseFile, problems, data)
-            if phrase_file is not None:
-                phrase_files.append(phrase_file)
+    shared, phrase_files = _load_files(
+        files, {"placeholders": PlaceholderFile, "steps": StepsFile}, PhraseFile, problems)
+    placeholders: Located[PlaceholderFile] | None = shared.get("placeholders")
+    steps: Located[StepsFile] | None = shared.get("steps")
     for name, found in (("_placeholders.yaml", placeholders), ("_steps.yaml", steps)):
         if found is None and not any(p.path.endswith(name) for p in problems):
             problems.append(FileProblem(str(folder / name), 0, "missing file"))
