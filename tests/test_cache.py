@@ -88,3 +88,13 @@ def test_a_file_rewritten_during_loading_cannot_poison_the_cache(
     assert [h.intent for h in edited.classify("缺了一个").intents] == ["missing_parts"]
     path.write_text(before, encoding="utf-8")
     assert kfscript.Engine.from_paths(rules=rules).classify("缺了一个").intents == ()
+
+
+def test_old_entries_are_pruned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KFSCRIPT_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(cache, "KEEP", 3)
+    for number in range(5):
+        cache.store(f"entry{number}", number)
+    kept = sorted(p.stem for p in tmp_path.glob("*.pickle"))
+    assert len(kept) == 3 and "entry4" in kept
+    assert cache.load("entry4") == 4

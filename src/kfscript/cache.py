@@ -24,6 +24,8 @@ from pathlib import Path
 from .sources import Files
 
 MAGIC = b"KFSCRIPT-CACHE-2\n"
+KEEP = 32
+"""Entries kept: every edit of a rule file makes a new one, so the oldest are removed."""
 _DEPENDENCIES = ("kfscript", "jieba", "opencc-python-reimplemented", "pyahocorasick")
 
 
@@ -88,5 +90,13 @@ def store(entry: str, value: object) -> None:
         with tempfile.NamedTemporaryFile(dir=folder, delete=False, suffix=".tmp") as out:
             out.write(MAGIC + hashlib.sha256(payload).digest() + payload)
         os.replace(out.name, folder / f"{entry}.pickle")
+        _prune(folder)
     except OSError:
         return
+
+
+def _prune(folder: Path) -> None:
+    """Remove all but the KEEP most recently written entries."""
+    entries = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    for old in entries[KEEP:]:
+        old.unlink(missing_ok=True)
