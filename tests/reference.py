@@ -84,19 +84,22 @@ def reference_classify(engine: Engine, text: str) -> Classification:
         if window:
             fired[number] = {(h[0], h[1]) for h in window.values()}
 
-    found = []
-    for intent in INTENTS:
-        numbers = [n for n in fired if m.rules[n].intent == intent]
-        remaining = 1.0
-        for n in numbers:
-            remaining *= 1.0 - m.rules[n].weight
-        score = round(1.0 - remaining, 4)
-        if numbers and score >= 0.5:
-            found.append(IntentHit(intent, score, tuple(m.rules[n].id for n in numbers),
-                                   tuple(sorted(set().union(*(fired[n] for n in numbers))))))
-    if any(h.intent not in m.alone_only for h in found):
-        found = [h for h in found if h.intent not in m.alone_only]
-    found.sort(key=lambda h: -h.score)  # stable: ties keep the taxonomy order
+    def report(numbers_fired: list[int]) -> list[IntentHit]:
+        found = []
+        for intent in INTENTS:
+            numbers = [n for n in numbers_fired if m.rules[n].intent == intent]
+            remaining = 1.0
+            for n in numbers:
+                remaining *= 1.0 - m.rules[n].weight
+            score = round(1.0 - remaining, 4)
+            if numbers and score >= 0.5:
+                found.append(IntentHit(intent, score, tuple(m.rules[n].id for n in numbers),
+                                       tuple(sorted(set().union(*(fired[n] for n in numbers))))))
+        found.sort(key=lambda h: -h.score)  # stable: ties keep the taxonomy order
+        return found
+
+    found = report([n for n in sorted(fired) if not m.rules[n].alone_only]) or report(
+        sorted(fired))
 
     suppressed = sorted({Suppression(rule.id, text[cue[0]:cue[1]], (hit[0], hit[1]))
                          for hit, cue in cancelled.items()

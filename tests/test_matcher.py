@@ -70,3 +70,12 @@ def test_scores_are_in_range_and_sorted(mini: kfscript.Engine) -> None:
     found = mini.classify("不想要了，退款，杯子碎了").intents
     assert all(0 < hit.score <= 1 for hit in found)
     assert [h.score for h in found] == sorted((h.score for h in found), reverse=True)
+
+
+def test_alone_only_rule_counts_only_without_other_intents(mini: kfscript.Engine) -> None:
+    assert intents(mini, "好的") == ["thanks_goodbye"]
+    assert intents(mini, "好的，杯子碎了") == ["damaged"]
+    assert intents(mini, "谢谢，杯子碎了") == ["damaged", "thanks_goodbye"]
+    assert intents(mini, "好的，谢谢") == ["thanks_goodbye"]
+    (hit,) = mini.classify("好的，谢谢").intents
+    assert hit.rules == ("thanks_goodbye/thanks",)  # the alone_only rule adds nothing then

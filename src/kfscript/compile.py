@@ -68,11 +68,8 @@ def compile_rules(sources: RuleSources) -> Matcher:
         return frozenset(found)
 
     rules: list[CompiledRule] = []
-    alone_only: set[str] = set()
     for located in sources.intents:
         model = located.model
-        if model.alone_only:
-            alone_only.add(model.intent)
         for index, spec in enumerate(model.rules):
             rule_groups: tuple[frozenset[int], ...]
             if spec.any is not None:
@@ -83,7 +80,7 @@ def compile_rules(sources: RuleSources) -> Matcher:
             vetoes = expand(spec.none, VETO, located, "rules", index, "none")
             rules.append(CompiledRule(f"{model.intent}/{spec.id}", model.intent, rule_groups,
                                       None if spec.any is not None else spec.within,
-                                      vetoes, spec.weight))
+                                      vetoes, spec.weight, spec.alone_only or model.alone_only))
     max_gap = 6
     if sources.negation:
         negation = sources.negation.model
@@ -110,7 +107,7 @@ def compile_rules(sources: RuleSources) -> Matcher:
         raise RuleFileError.from_problems(terms.problems)
     segmenter = Segmenter.build(list(terms.index))
     return Matcher(tuple(terms.index), tuple(terms.kinds), tuple(rules),
-                   frozenset(alone_only), NegationSpec(max_gap), anger, segmenter)
+                   NegationSpec(max_gap), anger, segmenter)
 
 
 def compile_phrasebank(sources: PhraseSources) -> Phrasebook:

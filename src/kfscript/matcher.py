@@ -41,6 +41,8 @@ class CompiledRule:
     """Largest token distance between the groups' hits (None for an `any` rule)."""
     vetoes: frozenset[int]
     weight: float
+    alone_only: bool
+    """Counts only when the rules that are not alone_only report nothing (a bare 好的)."""
 
 
 class Hit(NamedTuple):
@@ -170,12 +172,11 @@ class Matcher:
     """An immutable compiled rule set (built by compile.py)."""
 
     def __init__(self, terms: tuple[str, ...], kinds: tuple[int, ...],
-                 rules: tuple[CompiledRule, ...], alone_only: frozenset[str],
-                 negation: NegationSpec, anger: AngerSpec, segmenter: Segmenter) -> None:
+                 rules: tuple[CompiledRule, ...], negation: NegationSpec, anger: AngerSpec,
+                 segmenter: Segmenter) -> None:
         self.terms = terms
         self.kinds = kinds
         self.rules = rules
-        self.alone_only = alone_only
         self.negation = negation
         self.anger = anger
         self.segmenter = segmenter
@@ -296,6 +297,13 @@ class Matcher:
         return fired
 
     def _intents(self, fired: dict[int, tuple[Span, ...]]) -> tuple[IntentHit, ...]:
+        """The reported intents: from the ordinary rules, or when they report nothing,
+        from all rules including the alone_only ones."""
+        ordinary = {index: spans for index, spans in fired.items()
+                    if not self.rules[index].alone_only}
+        return self._scored(ordinary) or self._scored(fired)
+
+    def _scored(self, fired: dict[int, tuple[Span, ...]]) -> tuple[IntentHit, ...]:
         if not fired:
             return ()
         by_intent: dict[str, list[int]] = {}
@@ -308,8 +316,6 @@ class Matcher:
                 spans = tuple(sorted({span for i in indices for span in fired[i]}))
                 found.append(IntentHit(intent, score, tuple(self.rules[i].id for i in indices),
                                        spans))
-        if any(hit.intent not in self.alone_only for hit in found):
-            found = [hit for hit in found if hit.intent not in self.alone_only]
         found.sort(key=lambda hit: (-hit.score, _TAXONOMY_ORDER[hit.intent]))
         return tuple(found)
 

@@ -52,6 +52,8 @@ class RuleSpec(_Strict):
     within: int = Field(default=8, ge=1, le=200)
     none: list[Term] = Field(default_factory=list)
     weight: Weight = 1.0
+    alone_only: bool = False
+    """Count only when the rules that are not alone_only report nothing."""
 
     @model_validator(mode="after")
     def _one_kind(self) -> RuleSpec:
@@ -66,6 +68,7 @@ class RuleFile(_Strict):
 
     intent: str
     alone_only: bool = False
+    """Every rule of the file is alone_only (greeting: only a bare greeting is one)."""
     rules: list[RuleSpec] = Field(min_length=1)
     examples: list[str] = Field(default_factory=list)
     counterexamples: list[str] = Field(default_factory=list)
