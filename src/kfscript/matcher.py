@@ -89,7 +89,8 @@ def _noisy_or(weights: Iterable[float]) -> float:
 class _Message:
     """The per-message state: folded text, clauses and word boundaries, each made on need."""
 
-    __slots__ = ("_clause_starts", "_clauses", "_crossed", "_global", "folded", "segmenter")
+    __slots__ = ("_clause_starts", "_clauses", "_crossed", "_global", "_stretches", "folded",
+                 "segmenter")
 
     def __init__(self, folded: str, segmenter: Segmenter) -> None:
         self.folded = folded
@@ -97,6 +98,7 @@ class _Message:
         self._clauses = clauses(folded)
         self._clause_starts = [start for start, _ in self._clauses]
         self._crossed: set[int] | None = None
+        self._stretches: dict[tuple[int, int], frozenset[int]] = {}
         self._global: list[int] | None = None
 
     def clause_of(self, position: int) -> int:
@@ -117,6 +119,15 @@ class _Message:
             end += 1
         return start, end
 
+    def _stretch_boundaries(self, left: int, right: int) -> frozenset[int]:
+        """Word boundaries of the stretch [left, right), relative to `left`; overlapping
+        terms share a stretch, so each is asked of the segmenter once per message."""
+        found = self._stretches.get((left, right))
+        if found is None:
+            found = self._stretches[(left, right)] = self.segmenter.boundaries(
+                self.folded[left:right])
+        return found
+
     def word_hits(self, found: list[tuple[int, int, int]]) -> list[Hit]:
         """The automaton's matches that jieba's segmentation of their clause keeps whole.
 
@@ -127,11 +138,15 @@ class _Message:
         clause_starts, all_clauses = self._clause_starts, self._clauses
         known = self.segmenter.known
         crossed: set[int] | None = None
+        wholes: dict[int, frozenset[int] | None] = {}
         for term, start, end in found:
             index = bisect_right(clause_starts, start) - 1
             clause = all_clauses[index]
             if start != clause[0] or end != clause[1]:
-                whole = known.get(self.folded[clause[0]:clause[1]])
+                if index in wholes:
+                    whole = wholes[index]
+                else:
+                    whole = wholes[index] = known.get(self.folded[clause[0]:clause[1]])
                 if whole is not None:  # the clause is one term, cut at build time
                     if start - clause[0] not in whole or end - clause[0] not in whole:
                         continue
@@ -141,7 +156,7 @@ class _Message:
                     crossed = self._crossed_positions()
                 if start in crossed or end in crossed:
                     left, right = self._stretch(start, end, clause)
-                    bounds = self.segmenter.boundaries(self.folded[left:right])
+                    bounds = self._stretch_boundaries(left, right)
                     if start - left not in bounds or end - left not in bounds:
                         continue
             hits.append(Hit(start, end, term, index))
@@ -162,7 +177,7 @@ class _Message:
                 if not clause[0] < crossed < clause[1]:
                     continue
                 left, right = self._stretch(crossed, crossed, clause)
-                bounds = self.segmenter.boundaries(self.folded[left:right])
+                bounds = self._stretch_boundaries(left, right)
                 inside.update(p for p in range(left + 1, right) if p - left not in bounds)
             self._global = [p for p in range(len(self.folded) + 1) if p not in inside]
         return bisect_left(self._global, position)
@@ -283,13 +298,15 @@ class Matcher:
                 groups[group_index].append(hit)
         fired: dict[int, tuple[Span, ...]] = {}
         for rule_index in sorted(per_rule):
-            rule, groups = rules[rule_index], per_rule[rule_index]
-            if vetoed and rule.vetoes:
-                blocked = set().union(*(clauses for veto, clauses in vetoed.items()
-                                        if veto in rule.vetoes))
-                groups = [[h for h in group if h.clause not in blocked] for group in groups]
+            groups = per_rule[rule_index]
             if not all(groups):
                 continue
+            rule = rules[rule_index]
+            if vetoed and not rule.vetoes.isdisjoint(vetoed):
+                blocked = set().union(*(vetoed[veto] for veto in rule.vetoes.intersection(vetoed)))
+                groups = [[h for h in group if h.clause not in blocked] for group in groups]
+                if not all(groups):
+                    continue
             used = groups[0] if rule.within is None else _closest_window(message, groups,
                                                                          rule.within)
             if used:

@@ -41,8 +41,8 @@ MEMO_SIZE = 50_000
 """Short stretches ("不是", "没发货") recur across messages; their boundaries are remembered,
 up to this many, so common ambiguities cost one dict lookup (a bound, not a message cache)."""
 
-ASCII_WORD = frozenset("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-"""jieba glues runs of these single characters into one word, across any boundary."""
+ASCII_RUN = re.compile("[a-zA-Z0-9]{2,}")
+"""jieba glues runs of single ASCII letters and digits into one word, across any boundary."""
 
 
 def _fresh_tokenizer() -> jieba.Tokenizer:
@@ -125,8 +125,8 @@ class Segmenter:
         found: set[int] = set()
         for _, start, end in self._words().find_matches_as_indexes(text, overlapping=True):
             found.update(range(start + 1, end))
-        found.update(position for position in range(1, len(text))
-                     if text[position - 1] in ASCII_WORD and text[position] in ASCII_WORD)
+        for run in ASCII_RUN.finditer(text):
+            found.update(range(run.start() + 1, run.end()))
         return found
 
     def words(self, clause: str) -> list[str]:
