@@ -8,6 +8,7 @@ an angry customer is calmed (acknowledge, apologize) before any solution is offe
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -48,10 +49,6 @@ def pairs(text: str) -> frozenset[str]:
 
 def near_duplicates(a: frozenset[str], b: frozenset[str]) -> bool:
     return len(a & b) >= NEAR_DUPLICATE * len(a | b)
-
-
-# one suggestable slot: (base score, intent rank, step rank, step, candidate phrases)
-_Slot = tuple[float, int, int, str, tuple[Phrase, ...]]
 
 
 class Phrasebook:
@@ -107,29 +104,32 @@ class Phrasebook:
                    if (hit.intent, angry) in self.steps]
         if not intents:
             intents = [(FALLBACK_INTENT, 1.0)]
-        slots: list[_Slot] = [
-            (score * STEP_DECAY ** step_rank, intent_rank, step_rank, step, phrases)
+        # lazy greedy: a slot's worth only falls as picks are made, so a popped slot whose
+        # recomputed worth still equals its key beats every other slot
+        heap: list[tuple[float, int, int, str, tuple[Phrase, ...]]] = [
+            (-score * STEP_DECAY ** step_rank, intent_rank, step_rank, step, phrases)
             for intent_rank, (intent, score) in enumerate(intents)
             for step_rank, step, phrases in self.steps.get((intent, angry), ())]
+        heapq.heapify(heap)
         chosen: list[Suggestion] = []
         chosen_pairs: list[frozenset[str]] = []
         used_steps: set[str] = set()
         per_intent = [0] * len(intents)
-        while slots and len(chosen) < k:
-            best, best_worth = 0, -1.0
-            for index, (base, intent_rank, _, step, _) in enumerate(slots):
-                worth = (base * (REPEATED_STEP if step in used_steps else 1.0)
-                         * SAME_INTENT ** per_intent[intent_rank])
-                if worth > best_worth:  # ties keep the earlier slot: intent, then step order
-                    best, best_worth = index, worth
-            _, intent_rank, _, step, phrases = slots.pop(best)
+        while heap and len(chosen) < k:
+            key, intent_rank, step_rank, step, phrases = heapq.heappop(heap)
+            worth = (intents[intent_rank][1] * STEP_DECAY ** step_rank
+                     * (REPEATED_STEP if step in used_steps else 1.0)
+                     * SAME_INTENT ** per_intent[intent_rank])
+            if worth < -key:  # discounted since it was queued: queue it again at its worth
+                heapq.heappush(heap, (-worth, intent_rank, step_rank, step, phrases))
+                continue
             for phrase in phrases:
                 these = self.pairs[(phrase.id, traditional)]
                 if any(near_duplicates(these, other) for other in chosen_pairs):
                     continue
                 template = phrase.traditional if traditional else phrase.simplified
                 chosen.append(Suggestion(template.render(values), phrase.intent, step,
-                                         phrase.id, round(best_worth * phrase.weight, 4)))
+                                         phrase.id, round(worth * phrase.weight, 4)))
                 chosen_pairs.append(these)
                 used_steps.add(step)
                 per_intent[intent_rank] += 1
