@@ -1234,6 +1234,8 @@ def parse(argv: Sequence[str] | None = None) -> Settings:
     parser.add_argument("--messages", type=int, help="timed messages (default 20,000)")
     parser.add_argument("--sizes", help="synthetic term counts, comma-separated "
                         "(default 1000,10000,100000; the bundled rules are always measured)")
+    parser.add_argument("--batch-lines", type=int, help="JSON lines for the batch runs "
+                        "(default 200,000; 500 with --smoke)")
     parser.add_argument("--out", type=Path, help="report path (default benchmarks/RESULTS.md; "
                         "with --smoke a temporary file)")
     parser.add_argument("--seed", type=int, default=SEED, help="message and word seed")
@@ -1253,8 +1255,14 @@ def parse(argv: Sequence[str] | None = None) -> Settings:
     out = args.out
     if out is None:
         out = (Path(tempfile.gettempdir()) / "kfscript-bench-smoke.md") if smoke else DEFAULT_OUT
+    batch_lines = args.batch_lines if args.batch_lines is not None else (
+        500 if smoke else 200_000)
+    if batch_lines < 1:
+        parser.error("--batch-lines must be at least 1")
+    # a 200,000-line batch takes about a minute a round: one round at that size
+    rounds = 1 if smoke or batch_lines >= 100_000 else 3
     return Settings(smoke, messages, 100 if smoke else 200, sizes, 1 if smoke else 5,
-                    500 if smoke else messages, 1 if smoke else 3, out, args.seed)
+                    batch_lines, rounds, out, args.seed)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
