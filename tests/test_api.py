@@ -97,3 +97,25 @@ def test_one_engine_serves_many_threads(engine: kfscript.Engine) -> None:
 def test_engine_is_frozen(engine: kfscript.Engine) -> None:
     with pytest.raises(AttributeError):
         engine.extra = 1  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("箱子破了，还少了一个螺丝", ["damaged", "missing_parts"]),
+    ("这个多少钱", []),                      # 少 inside 多少 is no missing part
+    ("打破纪录了", []),                      # 打破 inside 打破纪录 is nothing broken
+    ("好评返现有吗", ["bargaining"]),         # 好评返现 is no bad review
+    ("没有破损，就是颜色发错了", ["wrong_item"]),
+    ("不用退款，补发就行", []),
+    ("在吗？我的货啥时候发", ["late_shipment"]),
+    ("不处理就差评", ["bad_review"]),
+    ("再不发我就投诉", ["complaint", "late_shipment"]),
+])
+def test_the_briefs_examples(engine: kfscript.Engine, text: str, expected: list[str]) -> None:
+    assert sorted(h.intent for h in engine.classify(text).intents) == expected
+
+
+def test_a_negated_term_is_reported_as_suppressed(engine: kfscript.Engine) -> None:
+    text = "没有破损，就是颜色发错了"
+    suppressed = engine.classify(text).suppressed
+    assert suppressed and all(s.rule.startswith("damaged/") for s in suppressed)
+    assert {(s.cue, text[s.span[0]:s.span[1]]) for s in suppressed} == {("没有", "破损")}

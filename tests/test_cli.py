@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -100,3 +101,19 @@ def test_classify_workers_keep_order_and_results(tmp_path: Path) -> None:
     assert outputs[0] == outputs[1]
     rows = [json.loads(line) for line in outputs[1].splitlines()]
     assert [row["n"] for row in rows] == list(range(len(texts)))
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_is_shown_on_a_terminal_only() -> None:
+    from kfscript._main import Progress
+    shown, hidden = _Terminal(), io.StringIO()
+    for stream in (shown, hidden):
+        progress = Progress(stream)
+        progress.add(1500)
+        progress.close()
+    assert "classified 1,500 lines" in shown.getvalue()
+    assert hidden.getvalue() == ""
