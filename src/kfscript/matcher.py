@@ -138,7 +138,7 @@ class _Message:
         clause_starts, all_clauses = self._clause_starts, self._clauses
         known = self.segmenter.known
         crossed: set[int] | None = None
-        wholes: dict[int, frozenset[int] | None] = {}
+        wholes: dict[int, int | None] = {}
         for term, start, end in found:
             index = bisect_right(clause_starts, start) - 1
             clause = all_clauses[index]
@@ -148,7 +148,7 @@ class _Message:
                 else:
                     whole = wholes[index] = known.get(self.folded[clause[0]:clause[1]])
                 if whole is not None:  # the clause is one term, cut at build time
-                    if start - clause[0] not in whole or end - clause[0] not in whole:
+                    if not (whole >> (start - clause[0]) & 1 and whole >> (end - clause[0]) & 1):
                         continue
                     hits.append(Hit(start, end, term, index))
                     continue
@@ -206,7 +206,8 @@ class Matcher:
         self._automaton = ahocorasick_rs.AhoCorasick(list(terms))
 
     def __getstate__(self) -> dict[str, Any]:
-        """Everything but the automaton, which is rebuilt from the terms (in milliseconds)."""
+        """Everything but the automaton (not picklable), rebuilt from the terms on load:
+        milliseconds for the bundled rules, a third of a second at 100,000 terms."""
         return {name: value for name, value in self.__dict__.items() if name != "_automaton"}
 
     def __setstate__(self, state: dict[str, Any]) -> None:

@@ -64,11 +64,12 @@ class Segmenter:
 
     def __init__(self, vocabulary: tuple[tuple[str, int], ...],
                  tokenizer: jieba.Tokenizer | None = None,
-                 known: dict[str, frozenset[int]] | None = None) -> None:
+                 known: dict[str, int] | None = None) -> None:
         self.vocabulary = vocabulary
         self.known = known or {}
-        """Each term's own word boundaries, cut at build time: a clause that is just a term
-        ("在吗", "谢谢") is answered without loading jieba."""
+        """Each term's own word boundaries, cut at build time, as a bit mask (bit i: a word
+        edge at offset i; small to store and quick to unpickle): a clause that is just a
+        term ("在吗", "谢谢") is answered without loading jieba."""
         self._tokenizer = tokenizer
         self._dictionary: ahocorasick_rs.AhoCorasick | None = None
         self._memo: dict[str, frozenset[int]] = {}
@@ -83,8 +84,8 @@ class Segmenter:
         vocabulary = tuple((word, int(tokenizer.suggest_freq(word, tune=True)))
                            for word in sorted({term for term in terms if len(term) > 1}))
         segmenter = cls(vocabulary, tokenizer)
-        segmenter.known = {term: segmenter._cut(term) for term in set(terms)
-                           if len(term) <= MEMO_LONGEST}
+        segmenter.known = {term: sum(1 << offset for offset in segmenter._cut(term))
+                           for term in set(terms) if len(term) <= MEMO_LONGEST}
         return segmenter
 
     def __getstate__(self) -> dict[str, Any]:
@@ -137,11 +138,14 @@ class Segmenter:
         """Offsets in the clause where a word starts or ends (0 and len(clause) included)."""
         if len(clause) > MEMO_LONGEST:
             return self._cut(clause)
-        found = self.known.get(clause) or self._memo.get(clause)
+        found = self._memo.get(clause)
         if found is None:
+            mask = self.known.get(clause)
+            found = (self._cut(clause) if mask is None
+                     else frozenset(i for i in range(len(clause) + 1) if mask >> i & 1))
             if len(self._memo) >= MEMO_SIZE:
                 self._memo.clear()
-            found = self._memo[clause] = self._cut(clause)
+            self._memo[clause] = found
         return found
 
     def _cut(self, clause: str) -> frozenset[int]:
