@@ -1182,10 +1182,12 @@ def targets(results: Results) -> list[Target]:
         compare("cold start peak RSS (filled cache) vs jieba process", "<= 0.5x",
                 div(kf_cold.peak_mb if kf_cold else None,
                     jieba_cold.peak_mb if jieba_cold else None), 0.5),
-        compare("first build, +100,000 terms", "<= 10 s",
-                build_100k.first_s if build_100k else None, 10.0, unit=" s"),
-        compare("second start, +100,000 terms", "<= 0.5 s",
-                build_100k.second_s if build_100k else None, 0.5, unit=" s"),
+        # building and starting an engine is Engine.from_paths; the first classify after it
+        # (which may load jieba's dictionary) is in the build table's total columns
+        compare("first build (Engine.from_paths), +100,000 terms", "<= 10 s",
+                build_100k.first_load_s if build_100k else None, 10.0, unit=" s"),
+        compare("second start (Engine.from_paths), +100,000 terms", "<= 0.5 s",
+                build_100k.second_load_s if build_100k else None, 0.5, unit=" s"),
         compare("RSS added by the +100,000-term engine", "<= 150 MB",
                 build_100k.rss_delta_mb if build_100k else None, 150.0, unit=" MB"),
         compare("batch --workers 2 / --workers 1", ">= 1.7x",
