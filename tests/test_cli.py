@@ -117,3 +117,14 @@ def test_progress_is_shown_on_a_terminal_only() -> None:
         progress.close()
     assert "classified 1,500 lines" in shown.getvalue()
     assert hidden.getvalue() == ""
+
+
+def test_bad_arguments_are_clear_errors(capsys: pytest.CaptureFixture[str],
+                                        tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["suggest", "-k", "-1", "在吗"])
+    assert caught.value.code == 2 and "must be 0 or more" in capsys.readouterr().err
+    code, _, err = run(capsys, "phrases", "import", str(tmp_path / "missing.csv"))
+    assert code == 2 and "missing.csv" in err
+    code, _, err = run(capsys, "suggest", "--var", "nobody=x", "在吗")
+    assert code == 2 and "unknown placeholder 'nobody'" in err

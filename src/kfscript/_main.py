@@ -32,6 +32,14 @@ def table(rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
+def _count(text: str) -> int:
+    """An argparse type: a whole number, zero or more."""
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
 def _dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
@@ -270,7 +278,7 @@ def parser() -> argparse.ArgumentParser:
 
     suggest = commands.add_parser("suggest", parents=[folders], help="suggest replies")
     suggest.add_argument("text")
-    suggest.add_argument("-k", type=int, default=3, help="how many replies (default 3)")
+    suggest.add_argument("-k", type=_count, default=3, help="how many replies (default 3)")
     suggest.add_argument("--var", action="append", default=[], metavar="NAME=VALUE",
                          help="fill a placeholder, e.g. --var shop=小熊家居 (repeatable)")
     suggest.add_argument("--json", action="store_true", help="print JSON")
@@ -297,7 +305,7 @@ def parser() -> argparse.ArgumentParser:
     evaluation.add_argument("--errors", metavar="OUT.jsonl",
                             help="write every miss, with its explanation, here")
     evaluation.add_argument("--json", action="store_true", help="print JSON")
-    evaluation.add_argument("-k", type=int, default=3,
+    evaluation.add_argument("-k", type=_count, default=3,
                             help="suggestions counted for coverage (default 3)")
     evaluation.add_argument("--min-micro-f1", type=float, metavar="X",
                             help="exit with status 1 when micro-F1 is below X")
@@ -326,7 +334,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.reconfigure(errors="backslashreplace")
     try:
         code: int = args.run(args, sys.stdout)
-    except KfscriptError as error:
+    except (KfscriptError, OSError) as error:
         print(f"kfscript: {error}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `kfscript ... | head`: the reader has all it wanted
