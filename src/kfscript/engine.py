@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import cache
 from .matcher import ANGER, BREAKER, CUE, NOT_CUE, RULE, VETO, Matcher
@@ -12,9 +12,6 @@ from .normalise import clauses
 from .ranking import Phrasebook
 from .results import Classification, Suggestion
 from .sources import Files, read_folder
-
-if TYPE_CHECKING:
-    from .loading import RuleSources
 
 _PACKAGE = Path(__file__).resolve().parent
 _KIND_NAMES = ((RULE, "rule"), (VETO, "veto"), (CUE, "negation"), (NOT_CUE, "not_negation"),
@@ -77,11 +74,6 @@ class Engine:
         from .loading import load_phrasebank, load_rules
         return (compile_rules(load_rules(rules_path, rule_files)),
                 compile_phrasebank(load_phrasebank(phrasebank_path, phrase_files)))
-
-    def rule_sources(self) -> RuleSources:
-        """The rule files as validated models (for their examples, lint and tooling)."""
-        from .loading import load_rules
-        return load_rules(self.rules_path)
 
     def classify(self, text: str) -> Classification:
         """What the customer needs (intents, best first), how angry they are, which script."""

@@ -126,7 +126,7 @@ def evaluate(engine: Engine, examples: Sequence[Example], k: int = 3,
         script = example.script or classification.script
         tallies = (overall, by_script.setdefault(script, Tally()))
         negated = any(engine.matcher.kinds[h.term] & (CUE | BREAKER) for h in trace.hits)
-        suggested = {s.intent for s in engine.suggest(example.text, k)}
+        suggested = {s.intent for s in engine.phrasebank.suggest(classification, k)}
         for tally in tallies:
             tally.add(example.intents, found)
             if example.angry is not None:
