@@ -9,6 +9,8 @@ import pytest
 
 import kfscript
 
+from .conftest import MINI_RULES
+
 
 def test_public_names() -> None:
     for name in ("classify", "suggest", "Engine", "Classification", "IntentHit", "Suggestion",
@@ -119,3 +121,10 @@ def test_a_negated_term_is_reported_as_suppressed(engine: kfscript.Engine) -> No
     suppressed = engine.classify(text).suppressed
     assert suppressed and all(s.rule.startswith("damaged/") for s in suppressed)
     assert {(s.cue, text[s.span[0]:s.span[1]]) for s in suppressed} == {("没有", "破损")}
+
+
+def test_prepare_loads_the_dictionary_up_front() -> None:
+    engine = kfscript.Engine.from_paths(rules=MINI_RULES)
+    engine.prepare()
+    assert engine.matcher.segmenter.crossed("打破纪录") == {1, 2, 3}
+    assert engine.classify("打破纪录了").intents == ()

@@ -178,7 +178,7 @@ def cmd_classify(args: argparse.Namespace, out: TextIO) -> int:
         for chunk in chunks:
             emit(classify_lines(engine, chunk))
     else:
-        engine.matcher.segmenter.prepare()  # load jieba once, before forking: shared, not redone
+        engine.prepare()  # load jieba once, before forking: shared by the workers, not redone
         context = multiprocessing.get_context(
             "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
         with context.Pool(args.workers, _start_worker, (engine,)) as pool:
