@@ -334,12 +334,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.reconfigure(errors="backslashreplace")
     try:
         code: int = args.run(args, sys.stdout)
-    except (KfscriptError, OSError) as error:
-        print(f"kfscript: {error}", file=sys.stderr)
-        return 2
     except BrokenPipeError:  # `kfscript ... | head`: the reader has all it wanted
         sys.stdout = None  # nothing left to flush at exit
         return 0
+    except (KfscriptError, OSError) as error:
+        print(f"kfscript: {error}", file=sys.stderr)
+        return 2
     return code
 
 
