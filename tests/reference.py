@@ -86,7 +86,7 @@ def reference_classify(engine: Engine, text: str) -> Classification:
 
     def report(numbers_fired: list[int]) -> list[IntentHit]:
         found = []
-        for intent in INTENTS:
+        for intent in (*INTENTS, "none"):
             numbers = [n for n in numbers_fired if m.rules[n].intent == intent]
             remaining = 1.0
             for n in numbers:
@@ -100,6 +100,7 @@ def reference_classify(engine: Engine, text: str) -> Classification:
 
     found = report([n for n in sorted(fired) if not m.rules[n].alone_only]) or report(
         sorted(fired))
+    found = [h for h in found if h.intent != "none"]
 
     suppressed = sorted({Suppression(rule.id, text[cue[0]:cue[1]], (hit[0], hit[1]))
                          for hit, cue in cancelled.items()

@@ -79,3 +79,11 @@ def test_alone_only_rule_counts_only_without_other_intents(mini: kfscript.Engine
     assert intents(mini, "好的，谢谢") == ["thanks_goodbye"]
     (hit,) = mini.classify("好的，谢谢").intents
     assert hit.rules == ("thanks_goodbye/thanks",)  # the alone_only rule adds nothing then
+
+
+def test_none_rules_silence_alone_only_rules_and_are_never_reported(
+        mini: kfscript.Engine) -> None:
+    assert intents(mini, "在吗，有货吗") == []          # a pre-sale question, not a greeting
+    assert intents(mini, "好的，有货吗") == []
+    assert intents(mini, "有货吗") == []
+    assert intents(mini, "在吗，尺码发的少了") == ["missing_parts"]  # other intents unchanged

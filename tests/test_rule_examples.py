@@ -16,8 +16,8 @@ CASES += [(located.model.intent, text, False)
 
 
 def test_every_intent_has_examples_and_counterexamples() -> None:
-    assert {intent for intent, _, must in CASES if must} == set(kfscript.INTENTS)
-    assert {intent for intent, _, must in CASES if not must} == set(kfscript.INTENTS)
+    assert {intent for intent, _, must in CASES if must} >= set(kfscript.INTENTS)
+    assert {intent for intent, _, must in CASES if not must} >= set(kfscript.INTENTS)
 
 
 @pytest.mark.parametrize(("intent", "text", "must"), CASES,
@@ -25,4 +25,5 @@ def test_every_intent_has_examples_and_counterexamples() -> None:
                               for n, (i, _, m) in enumerate(CASES)])
 def test_rule_file_example(engine: kfscript.Engine, intent: str, text: str, must: bool) -> None:
     found = {hit.intent for hit in engine.classify(text).intents}
-    assert (intent in found) == must, engine.explain(text)
+    carries = not found if intent == "none" else intent in found  # none: no intent at all
+    assert carries == must, engine.explain(text)

@@ -89,7 +89,9 @@ def _examples(rules: RuleSources, engine: Engine) -> list[Finding]:
         for key, must in (("examples", True), ("counterexamples", False)):
             for index, text in enumerate(getattr(located.model, key)):
                 found = {hit.intent for hit in engine.classify(text).intents}
-                if (intent in found) != must:
+                # a `none` rule's example must come out with no intent at all
+                carries = not found if intent == FALLBACK_INTENT else intent in found
+                if carries != must:
                     verb = "does not carry" if must else "carries"
                     findings.append(Finding(located.path, located.line_of(key, index), "error",
                                             f"{key[:-1]} {text!r} {verb} {intent!r} "
@@ -102,6 +104,8 @@ def _shared_terms(rules: RuleSources) -> list[Finding]:
     groups = rules.lexicon.model.groups if rules.lexicon else {}
     owners: dict[str, list[tuple[str, str, int]]] = {}
     for located in rules.intents:
+        if located.model.intent == FALLBACK_INTENT:
+            continue  # reports nothing, so it cannot compete with an intent
         for index, rule in enumerate(located.model.rules):
             if rule.any is None or rule.none or rule.weight < 0.5:
                 continue

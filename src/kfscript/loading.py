@@ -190,9 +190,10 @@ def _rule_cross_checks(files: list[Located[RuleFile]],
     seen_ids: dict[str, str] = {}
     for located in files:
         intent = located.model.intent
-        if intent not in INTENTS:
+        if intent not in INTENTS and intent != FALLBACK_INTENT:
             problems.append(located.problem(
-                f"unknown intent {intent!r}; known: {', '.join(INTENTS)}", "intent"))
+                f"unknown intent {intent!r}; known: {', '.join(INTENTS)}, or "
+                f"{FALLBACK_INTENT} (rules that silence alone_only rules)", "intent"))
         for index, rule in enumerate(located.model.rules):
             full_id = f"{intent}/{rule.id}"
             if full_id in seen_ids:

@@ -20,7 +20,7 @@ import ahocorasick_rs
 from .normalise import clauses, detect_script, fold
 from .results import Classification, IntentHit, Span, Suppression
 from .segment import Segmenter
-from .taxonomy import INTENTS
+from .taxonomy import FALLBACK_INTENT, INTENTS
 
 RULE, VETO, CUE, NOT_CUE, BREAKER, ANGER = 1, 2, 4, 8, 16, 32
 """What a term is used as (a bit mask: one term can serve several purposes)."""
@@ -316,10 +316,13 @@ class Matcher:
 
     def _intents(self, fired: dict[int, tuple[Span, ...]]) -> tuple[IntentHit, ...]:
         """The reported intents: from the ordinary rules, or when they report nothing,
-        from all rules including the alone_only ones."""
+        from all rules including the alone_only ones. Rules of the `none` pseudo-intent
+        (a pre-sale question, say) count as something to report, so they silence alone_only
+        rules (a greeting in front of the question), but are never reported themselves."""
         ordinary = {index: spans for index, spans in fired.items()
                     if not self.rules[index].alone_only}
-        return self._scored(ordinary) or self._scored(fired)
+        found = self._scored(ordinary) or self._scored(fired)
+        return tuple(hit for hit in found if hit.intent != FALLBACK_INTENT)
 
     def _scored(self, fired: dict[int, tuple[Span, ...]]) -> tuple[IntentHit, ...]:
         if not fired:
@@ -334,7 +337,7 @@ class Matcher:
                 spans = tuple(sorted({span for i in indices for span in fired[i]}))
                 found.append(IntentHit(intent, score, tuple(self.rules[i].id for i in indices),
                                        spans))
-        found.sort(key=lambda hit: (-hit.score, _TAXONOMY_ORDER[hit.intent]))
+        found.sort(key=lambda hit: (-hit.score, _TAXONOMY_ORDER.get(hit.intent, 0)))
         return tuple(found)
 
     def _suppressed(self, text: str, cancelled: dict[Hit, Hit]) -> tuple[Suppression, ...]:
