@@ -29,7 +29,7 @@ from .normalise import CLAUSE_MARKS, fold, to_traditional
 from .ranking import Phrase, Phrasebook
 from .render import Template
 from .segment import Segmenter
-from .taxonomy import GROUP_PREFIX
+from .taxonomy import members
 
 
 class _Terms:
@@ -62,9 +62,8 @@ def compile_rules(sources: RuleSources) -> Matcher:
                *loc: str | int) -> frozenset[int]:
         found: set[int] = set()
         for term in written:
-            grouped = term.startswith(GROUP_PREFIX)
-            members = groups[term[len(GROUP_PREFIX):]] if grouped else [term]
-            found.update(terms.add(member, kind, located, *loc) for member in members)
+            found.update(terms.add(member, kind, located, *loc)
+                         for member in members(term, groups))
         return frozenset(found)
 
     rules: list[CompiledRule] = []

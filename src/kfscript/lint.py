@@ -15,7 +15,7 @@ from .engine import Engine
 from .errors import RuleFileError
 from .loading import PhraseSources, RuleSources, load_phrasebank, load_rules
 from .normalise import fold
-from .taxonomy import FALLBACK_INTENT, GROUP_PREFIX
+from .taxonomy import FALLBACK_INTENT, members
 
 
 @dataclass(frozen=True)
@@ -45,11 +45,7 @@ def lint(rules: Path, phrasebank: Path) -> list[Finding]:
 
 
 def _expanded(terms: list[str], groups: dict[str, list[str]]) -> set[str]:
-    found: set[str] = set()
-    for term in terms:
-        name = term[len(GROUP_PREFIX):]
-        found.update(fold(t) for t in (groups[name] if term.startswith(GROUP_PREFIX) else [term]))
-    return found
+    return {fold(member) for term in terms for member in members(term, groups)}
 
 
 def _phrase_coverage(rules: RuleSources, phrases: PhraseSources) -> list[Finding]:
