@@ -18,6 +18,7 @@ import os
 import pickle
 import sys
 import tempfile
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 
@@ -44,14 +45,21 @@ def _version(name: str) -> str:
         return "?"
 
 
-def key(folders: list[Files]) -> str:
-    """A digest of every file the engine is built from, and of the code that builds it."""
+@cache
+def _code_digest() -> bytes:
+    """The Python, dependency and package-code part of every key: read once per process."""
     digest = hashlib.sha256(MAGIC)
     digest.update(sys.version.encode())
     for name in _DEPENDENCIES:
         digest.update(f"{name}={_version(name)};".encode())
     for source in sorted(Path(__file__).parent.glob("*.py")):  # the code that compiles
         digest.update(source.read_bytes())
+    return digest.digest()
+
+
+def key(folders: list[Files]) -> str:
+    """A digest of every file the engine is built from, and of the code that builds it."""
+    digest = hashlib.sha256(_code_digest())
     for files in folders:
         digest.update(b"\0\0")
         for path, data in files.items():
