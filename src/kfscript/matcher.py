@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -54,6 +53,10 @@ class Hit(NamedTuple):
     clause: int
 
 
+RawHit = tuple[int, int, int, int]
+"""A hit as the hot path makes it: a plain (start, end, term, clause) tuple, equal to its Hit."""
+
+
 @dataclass(frozen=True, slots=True)
 class AngerSpec:
     cues: dict[int, float]
@@ -79,45 +82,24 @@ class Trace:
     classification: Classification
 
 
-def _noisy_or(weights: Iterable[float]) -> float:
-    remaining = 1.0
-    for weight in weights:
-        remaining *= 1.0 - weight
-    return round(1.0 - remaining, 4)
-
-
 class _Message:
     """The per-message state: folded text, clauses and word boundaries, each made on need."""
 
-    __slots__ = ("_clause_starts", "_clauses", "_crossed", "_global", "_stretches", "folded",
-                 "segmenter")
+    __slots__ = ("_crossings", "_stretches", "folded", "segmenter", "spans", "starts")
 
     def __init__(self, folded: str, segmenter: Segmenter) -> None:
         self.folded = folded
         self.segmenter = segmenter
-        self._clauses = clauses(folded)
-        self._clause_starts = [start for start, _ in self._clauses]
-        self._crossed: set[int] | None = None
+        self.spans = clauses(folded)
+        self.starts = [start for start, _ in self.spans]
+        self._crossings: bytearray | None = None
         self._stretches: dict[tuple[int, int], frozenset[int]] = {}
-        self._global: list[int] | None = None
 
-    def clause_of(self, position: int) -> int:
-        return bisect_right(self._clause_starts, position) - 1
-
-    def _crossed_positions(self) -> set[int]:
-        crossed = self._crossed
-        if crossed is None:
-            crossed = self._crossed = self.segmenter.crossed(self.folded)
-        return crossed
-
-    def _stretch(self, start: int, end: int, clause: tuple[int, int]) -> tuple[int, int]:
-        """[start, end) widened to the nearest positions no dictionary word crosses."""
-        crossed = self._crossed_positions()
-        while start > clause[0] and start in crossed:
-            start -= 1
-        while end < clause[1] and end in crossed:
-            end += 1
-        return start, end
+    def crossings(self) -> bytearray:
+        crossings = self._crossings
+        if crossings is None:
+            crossings = self._crossings = self.segmenter.crossings(self.folded)
+        return crossings
 
     def _stretch_boundaries(self, left: int, right: int) -> frozenset[int]:
         """Word boundaries of the stretch [left, right), relative to `left`; overlapping
@@ -128,59 +110,69 @@ class _Message:
                 self.folded[left:right])
         return found
 
-    def word_hits(self, found: list[tuple[int, int, int]]) -> list[Hit]:
+    def _on_word_edges(self, start: int, end: int) -> bool:
+        """Whether jieba cuts at both `start` and `end`: it need only cut the stretch around
+        them between the nearest uncrossed positions, which never reaches past the clause
+        (the positions beside a clause mark are never crossed)."""
+        crossings = self.crossings()
+        left = crossings.rfind(0, 0, start + 1)
+        bounds = self._stretch_boundaries(left, crossings.find(0, end))
+        return start - left in bounds and end - left in bounds
+
+    def _whole_clause(self, start: int, end: int, clause: int) -> bool | None:
+        """Whether [start, end) is on word edges, when its clause is a rule term whose own
+        boundaries were cut at build time (or it is the whole clause); else None."""
+        first, last = self.spans[clause]
+        if start == first and end == last:
+            return True
+        whole = self.segmenter.known.get(self.folded[first:last])
+        if whole is None:
+            return None
+        return bool(whole >> (start - first) & 1 and whole >> (end - first) & 1)
+
+    def word_hits(self, found: list[tuple[int, int, int]]) -> list[RawHit]:
         """The automaton's matches that jieba's segmentation of their clause keeps whole.
 
-        One flat loop: most matches are settled by the clause edges or by no dictionary
-        word crossing their ends; only the rest ask jieba about the stretch around them.
+        One flat loop: most matches are settled by no dictionary word crossing their ends;
+        only the rest ask jieba about the stretch around them. Until jieba is loaded, a
+        match that is its whole clause, or lies in a clause that is itself a rule term, is
+        settled without it (so "在吗" loads no jieba).
         """
-        hits = []
-        clause_starts, all_clauses = self._clause_starts, self._clauses
-        known = self.segmenter.known
-        crossed: set[int] | None = None
-        wholes: dict[int, int | None] = {}
+        hits: list[RawHit] = []
+        append = hits.append
+        starts = self.starts
+        crossings = self.crossings() if self.segmenter.loaded else None
         for term, start, end in found:
-            index = bisect_right(clause_starts, start) - 1
-            clause = all_clauses[index]
-            if start != clause[0] or end != clause[1]:
-                if index in wholes:
-                    whole = wholes[index]
-                else:
-                    whole = wholes[index] = known.get(self.folded[clause[0]:clause[1]])
-                if whole is not None:  # the clause is one term, cut at build time
-                    if not (whole >> (start - clause[0]) & 1 and whole >> (end - clause[0]) & 1):
-                        continue
-                    hits.append(Hit(start, end, term, index))
+            clause = bisect_right(starts, start) - 1
+            if crossings is None:
+                settled = self._whole_clause(start, end, clause)
+                if settled is None:
+                    crossings = self.crossings()
+                elif settled:
+                    append((start, end, term, clause))
                     continue
-                if crossed is None:
-                    crossed = self._crossed_positions()
-                if start in crossed or end in crossed:
-                    left, right = self._stretch(start, end, clause)
-                    bounds = self._stretch_boundaries(left, right)
-                    if start - left not in bounds or end - left not in bounds:
-                        continue
-            hits.append(Hit(start, end, term, index))
+                else:
+                    continue
+            if (crossings[start] or crossings[end]) and not self._on_word_edges(start, end):
+                continue
+            append((start, end, term, clause))
         return hits
 
-    def token_index(self, position: int) -> int:
-        """The number of words (separators count as one each) before `position`.
-
-        Every position is a word edge except the crossed ones that jieba, cutting the stretch
-        around them, puts inside a word.
-        """
-        if self._global is None:
-            inside: set[int] = set()
-            for crossed in sorted(self._crossed_positions()):
-                if crossed in inside:
-                    continue
-                clause = self._clauses[self.clause_of(crossed)]
-                if not clause[0] < crossed < clause[1]:
-                    continue
-                left, right = self._stretch(crossed, crossed, clause)
-                bounds = self._stretch_boundaries(left, right)
-                inside.update(p for p in range(left + 1, right) if p - left not in bounds)
-            self._global = [p for p in range(len(self.folded) + 1) if p not in inside]
-        return bisect_left(self._global, position)
+    def token_gap(self, start: int, later: int) -> int:
+        """The number of words (a separator counts as one) from `start`, a word edge, up to
+        `later`: the characters between, less the positions jieba puts inside a word. Only
+        crossed positions can be inside one, so only their stretches are cut."""
+        crossings = self.crossings()
+        gap = later - start
+        crossed = crossings.find(1, start + 1, later)
+        while crossed != -1:
+            left = crossings.rfind(0, 0, crossed)
+            right = crossings.find(0, crossed)
+            bounds = self._stretch_boundaries(left, right)
+            gap -= sum(1 for p in range(max(left, start) + 1, min(right, later))
+                       if p - left not in bounds)
+            crossed = crossings.find(1, right, later)
+        return gap
 
 
 class Matcher:
@@ -195,47 +187,81 @@ class Matcher:
         self.negation = negation
         self.anger = anger
         self.segmenter = segmenter
-        uses: dict[int, list[tuple[int, int]]] = {}
-        for rule_index, rule in enumerate(rules):
+        self._derive()
+
+    def _derive(self) -> None:
+        """The lookup tables the hot path reads, made from the fields above: indexed by term
+        or rule number, so a hit costs list lookups, not attribute and dict lookups."""
+        any_rules: list[list[int]] = [[] for _ in self.terms]
+        all_uses: list[list[tuple[int, int]]] = [[] for _ in self.terms]
+        for rule_index, rule in enumerate(self.rules):
             for group_index, group in enumerate(rule.groups):
                 for term in group:
-                    uses.setdefault(term, []).append((rule_index, group_index))
-        self.uses = {term: tuple(sorted(found)) for term, found in uses.items()}
-        """For each rule term: the (rule, group) pairs it counts for."""
-        self.longest_term = max((len(term) for term in terms), default=1)
-        self._automaton = ahocorasick_rs.AhoCorasick(list(terms))
+                    if rule.within is None:
+                        any_rules[term].append(rule_index)
+                    else:
+                        all_uses[term].append((rule_index, group_index))
+        self._any_rules = tuple(tuple(sorted(found)) for found in any_rules)
+        """For each term: the `any` rules it fires."""
+        self._all_uses = tuple(tuple(sorted(found)) for found in all_uses)
+        """For each term: the (rule, group) pairs of the `all` rules it counts for."""
+        self._rules_using = tuple(
+            tuple(sorted({*any_found, *(rule for rule, _ in all_found)}))
+            for any_found, all_found in zip(self._any_rules, self._all_uses, strict=True))
+        self._kept = tuple(1.0 - rule.weight for rule in self.rules)
+        """What each rule leaves of the noisy-or's remainder."""
+        self.longest_term = max((len(term) for term in self.terms), default=1)
+        self._automaton = ahocorasick_rs.AhoCorasick(list(self.terms))
 
     def __getstate__(self) -> dict[str, Any]:
-        """Everything but the automaton (not picklable), rebuilt from the terms on load:
+        """The fields only; the tables and the automaton (not picklable) are remade on load:
         milliseconds for the bundled rules, a third of a second at 100,000 terms."""
-        return {name: value for name, value in self.__dict__.items() if name != "_automaton"}
+        return {name: value for name, value in self.__dict__.items()
+                if not name.startswith("_") and name != "longest_term"}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self._automaton = ahocorasick_rs.AhoCorasick(list(self.terms))
+        self._derive()
 
     def rules_using(self, term: int) -> tuple[int, ...]:
-        return tuple(sorted({rule for rule, _ in self.uses.get(term, ())}))
+        return self._rules_using[term]
 
     def classify(self, text: str) -> Classification:
-        return self.trace(text).classification
+        return self._match(text)[-1]
 
     def trace(self, text: str) -> Trace:
+        folded, hits, cancelled, fired, classification = self._match(text)
+        return Trace(folded, tuple(Hit._make(hit) for hit in hits),
+                     {Hit._make(hit): Hit._make(cue) for hit, cue in cancelled.items()},
+                     fired, classification)
+
+    def _match(self, text: str) -> tuple[str, list[RawHit], dict[RawHit, RawHit],
+                                          dict[int, tuple[Span, ...]], Classification]:
         folded = fold(text)
         found = self._automaton.find_matches_as_indexes(folded, overlapping=True)
-        hits: tuple[Hit, ...] = ()
-        cancelled: dict[Hit, Hit] = {}
-        fired: dict[int, tuple[Span, ...]] = {}
-        if found:
-            message = _Message(folded, self.segmenter)
-            hits = tuple(message.word_hits(found))
-            cancelled = self._cancellations(hits)
-            fired = self._fire(message, hits, cancelled)
-        classification = Classification(self._intents(fired), self._anger(folded, hits),
-                                        detect_script(text), self._suppressed(text, cancelled))
-        return Trace(folded, hits, cancelled, fired, classification)
+        if not found:
+            return folded, [], {}, {}, Classification((), self._anger(folded, set()),
+                                                      detect_script(text), ())
+        message = _Message(folded, self.segmenter)
+        hits = message.word_hits(found)
+        kinds = self.kinds
+        live: list[RawHit] = []
+        others: list[RawHit] = []
+        for hit in hits:
+            kind = kinds[hit[2]]
+            if kind & RULE:
+                live.append(hit)
+            if kind != RULE:
+                others.append(hit)
+        cancelled = self._cancellations(hits, others) if others else {}
+        fired = self._fire(message, live, others, cancelled) if live else {}
+        angry_terms = {hit[2] for hit in others if kinds[hit[2]] & ANGER}
+        classification = Classification(
+            self._intents(fired) if fired else (), self._anger(folded, angry_terms),
+            detect_script(text), self._suppressed(text, cancelled) if cancelled else ())
+        return folded, hits, cancelled, fired, classification
 
-    def _cancellations(self, hits: tuple[Hit, ...]) -> dict[Hit, Hit]:
+    def _cancellations(self, hits: list[RawHit], others: list[RawHit]) -> dict[RawHit, RawHit]:
         """Each rule-term hit cancelled by a negation cue, with the nearest such cue.
 
         A cue inside (or overlapping) a rule term or a not-cue is no cue: 还没发货 keeps its
@@ -243,75 +269,86 @@ class Matcher:
         Lookups are by bisection, so a long message with many hits stays near-linear.
         """
         kinds = self.kinds
-        if not any(kinds[h.term] & CUE for h in hits):
-            return {}
-        reach = self.longest_term
-        shields = sorted(h for h in hits if kinds[h.term] & (RULE | NOT_CUE))
-        shield_starts = [s.start for s in shields]
-
-        def shielded(cue: Hit) -> bool:
-            first = bisect_left(shield_starts, cue.start - reach)
-            last = bisect_left(shield_starts, cue.end)
-            return any(s.end > cue.start for s in shields[first:last])
-
-        cues = sorted((h for h in hits if kinds[h.term] & CUE and not shielded(h)),
-                      key=lambda h: (h.end, h.start))
+        cues = [hit for hit in others if kinds[hit[2]] & CUE]
         if not cues:
             return {}
-        cue_ends = [c.end for c in cues]
-        breakers = sorted(h for h in hits if kinds[h.term] & BREAKER)
-        breaker_starts = [b.start for b in breakers]
+        reach = self.longest_term
+        shields = sorted(hit for hit in hits if kinds[hit[2]] & (RULE | NOT_CUE))
+        shield_starts = [shield[0] for shield in shields]
+
+        def shielded(cue: RawHit) -> bool:
+            first = bisect_left(shield_starts, cue[0] - reach)
+            last = bisect_left(shield_starts, cue[1])
+            return any(shield[1] > cue[0] for shield in shields[first:last])
+
+        cues = sorted((cue for cue in cues if not shielded(cue)), key=lambda c: (c[1], c[0]))
+        if not cues:
+            return {}
+        cue_ends = [cue[1] for cue in cues]
+        breakers = sorted(hit for hit in others if kinds[hit[2]] & BREAKER)
+        breaker_starts = [breaker[0] for breaker in breakers]
         max_gap = self.negation.max_gap
-        cancelled: dict[Hit, Hit] = {}
+        cancelled: dict[RawHit, RawHit] = {}
         for hit in hits:
-            if not kinds[hit.term] & RULE:
+            if not kinds[hit[2]] & RULE:
                 continue
-            first = bisect_left(cue_ends, hit.start - max_gap)
-            last = bisect_right(cue_ends, hit.start)
+            start = hit[0]
+            first = bisect_left(cue_ends, start - max_gap)
+            last = bisect_right(cue_ends, start)
             if first == last:
                 continue
             for cue in reversed(cues[first:last]):
-                if cue.clause != hit.clause:
+                if cue[3] != hit[3]:
                     continue
-                between = breakers[bisect_left(breaker_starts, cue.end):
-                                   bisect_left(breaker_starts, hit.start)]
-                if not any(b.end <= hit.start for b in between):
+                between = breakers[bisect_left(breaker_starts, cue[1]):
+                                   bisect_left(breaker_starts, start)]
+                if not any(breaker[1] <= start for breaker in between):
                     cancelled[hit] = cue
                     break
         return cancelled
 
-    def _fire(self, message: _Message, hits: tuple[Hit, ...],
-              cancelled: dict[Hit, Hit]) -> dict[int, tuple[Span, ...]]:
+    def _fire(self, message: _Message, live: list[RawHit], others: list[RawHit],
+              cancelled: dict[RawHit, RawHit]) -> dict[int, tuple[Span, ...]]:
         """The rules that fire, each with the spans of the hits that made it fire."""
-        kinds, rules, uses = self.kinds, self.rules, self.uses
-        vetoed: dict[int, set[int]] = {}
-        for hit in hits:
-            if kinds[hit.term] & VETO:
-                vetoed.setdefault(hit.term, set()).add(hit.clause)
-        per_rule: dict[int, list[list[Hit]]] = {}
-        for hit in hits:
-            if not kinds[hit.term] & RULE or hit in cancelled:
+        kinds, rules, any_rules, all_uses = self.kinds, self.rules, self._any_rules, \
+            self._all_uses
+        per_any: dict[int, list[RawHit]] = {}
+        per_all: dict[int, list[list[RawHit]]] = {}
+        for hit in live:
+            if cancelled and hit in cancelled:
                 continue
-            for rule_index, group_index in uses.get(hit.term, ()):
-                groups = per_rule.get(rule_index)
+            term = hit[2]
+            for rule_index in any_rules[term]:
+                if rule_index in per_any:
+                    per_any[rule_index].append(hit)
+                else:
+                    per_any[rule_index] = [hit]
+            for rule_index, group_index in all_uses[term]:
+                groups = per_all.get(rule_index)
                 if groups is None:
-                    groups = per_rule[rule_index] = [[] for _ in rules[rule_index].groups]
+                    groups = per_all[rule_index] = [[] for _ in rules[rule_index].groups]
                 groups[group_index].append(hit)
+        vetoed: dict[int, set[int]] = {}
+        for hit in others:
+            if kinds[hit[2]] & VETO:
+                vetoed.setdefault(hit[2], set()).add(hit[3])
         fired: dict[int, tuple[Span, ...]] = {}
-        for rule_index in sorted(per_rule):
-            groups = per_rule[rule_index]
+        for rule_index, used in per_any.items():
+            if vetoed and not rules[rule_index].vetoes.isdisjoint(vetoed):
+                used = _unvetoed([used], rules[rule_index].vetoes, vetoed)[0]
+            if used:
+                fired[rule_index] = tuple(sorted({(hit[0], hit[1]) for hit in used}))
+        for rule_index, groups in per_all.items():
             if not all(groups):
                 continue
             rule = rules[rule_index]
             if vetoed and not rule.vetoes.isdisjoint(vetoed):
-                blocked = set().union(*(vetoed[veto] for veto in rule.vetoes.intersection(vetoed)))
-                groups = [[h for h in group if h.clause not in blocked] for group in groups]
+                groups = _unvetoed(groups, rule.vetoes, vetoed)
                 if not all(groups):
                     continue
-            used = groups[0] if rule.within is None else _closest_window(message, groups,
-                                                                         rule.within)
-            if used:
-                fired[rule_index] = tuple(sorted({(h.start, h.end) for h in used}))
+            window = _closest_window(message, groups, rule.within or 0)
+            if window:
+                fired[rule_index] = tuple(sorted({(hit[0], hit[1]) for hit in window}))
         return fired
 
     def _intents(self, fired: dict[int, tuple[Span, ...]]) -> tuple[IntentHit, ...]:
@@ -319,53 +356,78 @@ class Matcher:
         from all rules including the alone_only ones. Rules of the `none` pseudo-intent
         (a pre-sale question, say) count as something to report, so they silence alone_only
         rules (a greeting in front of the question), but are never reported themselves."""
-        ordinary = {index: spans for index, spans in fired.items()
-                    if not self.rules[index].alone_only}
-        found = self._scored(ordinary) or self._scored(fired)
+        rules = self.rules
+        numbers = sorted(fired)
+        ordinary = [number for number in numbers if not rules[number].alone_only]
+        found = self._scored(ordinary, fired) or self._scored(numbers, fired)
         return tuple(hit for hit in found if hit.intent != FALLBACK_INTENT)
 
-    def _scored(self, fired: dict[int, tuple[Span, ...]]) -> tuple[IntentHit, ...]:
-        if not fired:
-            return ()
+    def _scored(self, numbers: list[int],
+                fired: dict[int, tuple[Span, ...]]) -> list[IntentHit]:
+        if not numbers:
+            return []
+        rules, kept = self.rules, self._kept
         by_intent: dict[str, list[int]] = {}
-        for index in fired:
-            by_intent.setdefault(self.rules[index].intent, []).append(index)
+        for number in numbers:
+            intent = rules[number].intent
+            if intent in by_intent:
+                by_intent[intent].append(number)
+            else:
+                by_intent[intent] = [number]
         found: list[IntentHit] = []
-        for intent, indices in by_intent.items():
-            score = _noisy_or(self.rules[i].weight for i in indices)
+        for intent, chosen in by_intent.items():
+            remaining = 1.0
+            for number in chosen:
+                remaining *= kept[number]
+            score = round(1.0 - remaining, 4)
             if score >= REPORTED:
-                spans = tuple(sorted({span for i in indices for span in fired[i]}))
-                found.append(IntentHit(intent, score, tuple(self.rules[i].id for i in indices),
-                                       spans))
-        found.sort(key=lambda hit: (-hit.score, _TAXONOMY_ORDER.get(hit.intent, 0)))
-        return tuple(found)
+                spans = fired[chosen[0]] if len(chosen) == 1 else tuple(
+                    sorted({span for number in chosen for span in fired[number]}))
+                found.append(IntentHit(intent, score,
+                                       tuple(rules[number].id for number in chosen), spans))
+        if len(found) > 1:
+            found.sort(key=lambda hit: (-hit.score, _TAXONOMY_ORDER.get(hit.intent, 0)))
+        return found
 
-    def _suppressed(self, text: str, cancelled: dict[Hit, Hit]) -> tuple[Suppression, ...]:
-        if not cancelled:
-            return ()
-        found = {Suppression(self.rules[rule].id, text[cue.start:cue.end], (hit.start, hit.end))
-                 for hit, cue in cancelled.items() for rule in self.rules_using(hit.term)}
+    def _suppressed(self, text: str,
+                    cancelled: dict[RawHit, RawHit]) -> tuple[Suppression, ...]:
+        found = {Suppression(self.rules[rule].id, text[cue[0]:cue[1]], (hit[0], hit[1]))
+                 for hit, cue in cancelled.items() for rule in self._rules_using[hit[2]]}
         return tuple(sorted(found, key=lambda s: (s.span, s.rule)))
 
-    def _anger(self, folded: str, hits: tuple[Hit, ...]) -> float:
+    def _anger(self, folded: str, angry_terms: set[int]) -> float:
         spec = self.anger
-        weights = [spec.cues[term] for term in {h.term for h in hits} if term in spec.cues]
+        weights = [spec.cues[term] for term in angry_terms]
         if spec.marks is not None and spec.marks.search(folded):
             weights.append(spec.marks_weight)
         if spec.emoji and not spec.emoji.isdisjoint(folded):
             weights.append(spec.emoji_weight)
-        return _noisy_or(sorted(weights)) if weights else 0.0
+        if not weights:
+            return 0.0
+        remaining = 1.0
+        for weight in sorted(weights):
+            remaining *= 1.0 - weight
+        return round(1.0 - remaining, 4)
 
 
-def _closest_window(message: _Message, group_hits: list[list[Hit]],
-                    within: int) -> list[Hit] | None:
+def _unvetoed(groups: list[list[RawHit]], vetoes: frozenset[int],
+              vetoed: dict[int, set[int]]) -> list[list[RawHit]]:
+    """The groups' hits outside the clauses where one of the rule's vetoes was found."""
+    blocked = set().union(*(vetoed[veto] for veto in vetoes.intersection(vetoed)))
+    return [[hit for hit in group if hit[3] not in blocked] for group in groups]
+
+
+def _closest_window(message: _Message, group_hits: list[list[RawHit]],
+                    within: int) -> list[RawHit] | None:
     """Hits, one per group, whose word positions lie within `within` of each other, if any.
 
     The classic smallest-window scan over all hits sorted by position: it takes the first
     window (by its right end) that holds every group, and in it the last hit of each group.
+    Every hit starts on a word edge, so character order is word order; and a word distance
+    never exceeds the character distance, so words are counted only when characters are
+    more than `within` apart.
     """
-    tagged = sorted((message.token_index(h.start), group, h)
-                    for group, hits in enumerate(group_hits) for h in hits)
+    tagged = sorted((h[0], group, h) for group, hits in enumerate(group_hits) for h in hits)
     need = len(group_hits)
     counts = [0] * need
     covered = 0
@@ -374,8 +436,9 @@ def _closest_window(message: _Message, group_hits: list[list[Hit]],
         counts[group] += 1
         covered += counts[group] == 1
         while covered == need:
-            if position - tagged[left][0] <= within:
-                chosen: dict[int, Hit] = {}
+            first = tagged[left][0]
+            if position - first <= within or message.token_gap(first, position) <= within:
+                chosen: dict[int, RawHit] = {}
                 for _, g, h in tagged[left:right + 1]:
                     chosen[g] = h
                 return list(chosen.values())
