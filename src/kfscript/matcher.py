@@ -4,7 +4,11 @@ Built once by compile.py, then only read. One Aho-Corasick automaton (ahocorasic
 Rust) holds every term the rules need: rule terms, vetoes, negation cues, scope breakers and
 anger cues, all folded to one script. Per message the matcher scans once, keeps the hits that
 line up with word boundaries, lets negation cues cancel the terms they govern, and evaluates
-only the rules whose terms were hit. Hits are plain tuples; rich objects are made at the end.
+only the rules whose terms were hit.
+
+The hot path is written for CPython's costs: a hit stays the automaton's own (term, start,
+end) tuple, per-term and per-rule facts are read from tuples indexed by number, clauses are
+found only for the hits whose clause matters, and rich objects are made at the end.
 """
 
 from __future__ import annotations
@@ -53,8 +57,8 @@ class Hit(NamedTuple):
     clause: int
 
 
-RawHit = tuple[int, int, int, int]
-"""A hit as the hot path makes it: a plain (start, end, term, clause) tuple, equal to its Hit."""
+Found = tuple[int, int, int]
+"""A hit as the hot path keeps it: the automaton's own (term, start, end) tuple."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,15 +89,20 @@ class Trace:
 class _Message:
     """The per-message state: folded text, clauses and word boundaries, each made on need."""
 
-    __slots__ = ("_crossings", "_stretches", "folded", "segmenter", "spans", "starts")
+    __slots__ = ("_crossings", "_starts", "folded", "segmenter")
 
     def __init__(self, folded: str, segmenter: Segmenter) -> None:
         self.folded = folded
         self.segmenter = segmenter
-        self.spans = clauses(folded)
-        self.starts = [start for start, _ in self.spans]
+        self._starts: list[int] | None = None
         self._crossings: bytearray | None = None
-        self._stretches: dict[tuple[int, int], frozenset[int]] = {}
+
+    def clause_of(self, position: int) -> int:
+        """The number of the clause holding `position` (clauses are found on first need)."""
+        starts = self._starts
+        if starts is None:
+            starts = self._starts = [start for start, _ in clauses(self.folded)]
+        return bisect_right(starts, position) - 1
 
     def crossings(self) -> bytearray:
         crossings = self._crossings
@@ -102,60 +111,55 @@ class _Message:
         return crossings
 
     def _stretch_boundaries(self, left: int, right: int) -> frozenset[int]:
-        """Word boundaries of the stretch [left, right), relative to `left`; overlapping
-        terms share a stretch, so each is asked of the segmenter once per message."""
-        found = self._stretches.get((left, right))
-        if found is None:
-            found = self._stretches[(left, right)] = self.segmenter.boundaries(
-                self.folded[left:right])
-        return found
+        """Word boundaries of the stretch [left, right), relative to `left`."""
+        stretch = self.folded[left:right]
+        return self.segmenter.memo.get(stretch) or self.segmenter.boundaries(stretch)
 
-    def _on_word_edges(self, start: int, end: int) -> bool:
-        """Whether jieba cuts at both `start` and `end`: it need only cut the stretch around
-        them between the nearest uncrossed positions, which never reaches past the clause
-        (the positions beside a clause mark are never crossed)."""
-        crossings = self.crossings()
-        left = crossings.rfind(0, 0, start + 1)
-        bounds = self._stretch_boundaries(left, crossings.find(0, end))
-        return start - left in bounds and end - left in bounds
+    def _settled_without_dictionary(self, found: list[Found]) -> list[Found] | None:
+        """The word hits, if every match is its whole clause or lies in a clause that is
+        itself a rule term (cut at build time), so jieba need not load; else None."""
+        hits: list[Found] = []
+        spans = clauses(self.folded)
+        starts = [start for start, _ in spans]
+        known = self.segmenter.known
+        for match in found:
+            _, start, end = match
+            first, last = spans[bisect_right(starts, start) - 1]
+            if start != first or end != last:
+                whole = known.get(self.folded[first:last])
+                if whole is None:
+                    return None
+                if not (whole >> (start - first) & 1 and whole >> (end - first) & 1):
+                    continue
+            hits.append(match)
+        return hits
 
-    def _whole_clause(self, start: int, end: int, clause: int) -> bool | None:
-        """Whether [start, end) is on word edges, when its clause is a rule term whose own
-        boundaries were cut at build time (or it is the whole clause); else None."""
-        first, last = self.spans[clause]
-        if start == first and end == last:
-            return True
-        whole = self.segmenter.known.get(self.folded[first:last])
-        if whole is None:
-            return None
-        return bool(whole >> (start - first) & 1 and whole >> (end - first) & 1)
-
-    def word_hits(self, found: list[tuple[int, int, int]]) -> list[RawHit]:
+    def word_hits(self, found: list[Found]) -> list[Found]:
         """The automaton's matches that jieba's segmentation of their clause keeps whole.
 
-        One flat loop: most matches are settled by no dictionary word crossing their ends;
-        only the rest ask jieba about the stretch around them. Until jieba is loaded, a
-        match that is its whole clause, or lies in a clause that is itself a rule term, is
-        settled without it (so "在吗" loads no jieba).
+        One flat loop: a match no dictionary word crosses at either end is on word edges;
+        for the rest, jieba cuts the stretch around it between the nearest uncrossed
+        positions (which never reaches past the clause: the positions beside a clause mark
+        are never crossed). Until jieba is loaded, messages it need not see skip it.
         """
-        hits: list[RawHit] = []
+        if not self.segmenter.loaded:
+            settled = self._settled_without_dictionary(found)
+            if settled is not None:
+                return settled
+        hits: list[Found] = []
         append = hits.append
-        starts = self.starts
-        crossings = self.crossings() if self.segmenter.loaded else None
-        for term, start, end in found:
-            clause = bisect_right(starts, start) - 1
-            if crossings is None:
-                settled = self._whole_clause(start, end, clause)
-                if settled is None:
-                    crossings = self.crossings()
-                elif settled:
-                    append((start, end, term, clause))
+        folded, segmenter = self.folded, self.segmenter
+        memo = segmenter.memo
+        crossings = self.crossings()
+        for match in found:
+            _, start, end = match
+            if crossings[start] or crossings[end]:
+                left = crossings.rfind(0, 0, start + 1)
+                stretch = folded[left:crossings.find(0, end)]
+                bounds = memo.get(stretch) or segmenter.boundaries(stretch)
+                if start - left not in bounds or end - left not in bounds:
                     continue
-                else:
-                    continue
-            if (crossings[start] or crossings[end]) and not self._on_word_edges(start, end):
-                continue
-            append((start, end, term, clause))
+            append(match)
         return hits
 
     def token_gap(self, start: int, later: int) -> int:
@@ -193,23 +197,27 @@ class Matcher:
         """The lookup tables the hot path reads, made from the fields above: indexed by term
         or rule number, so a hit costs list lookups, not attribute and dict lookups."""
         any_rules: list[list[int]] = [[] for _ in self.terms]
-        all_uses: list[list[tuple[int, int]]] = [[] for _ in self.terms]
-        for rule_index, rule in enumerate(self.rules):
-            for group_index, group in enumerate(rule.groups):
-                for term in group:
+        all_uses: list[list[tuple[int, int, int]]] = [[] for _ in self.terms]
+        for number, rule in enumerate(self.rules):
+            for group, terms in enumerate(rule.groups):
+                for term in terms:
                     if rule.within is None:
-                        any_rules[term].append(rule_index)
+                        any_rules[term].append(number)
                     else:
-                        all_uses[term].append((rule_index, group_index))
+                        all_uses[term].append((number, group, 1 << group))
         self._any_rules = tuple(tuple(sorted(found)) for found in any_rules)
         """For each term: the `any` rules it fires."""
         self._all_uses = tuple(tuple(sorted(found)) for found in all_uses)
-        """For each term: the (rule, group) pairs of the `all` rules it counts for."""
+        """For each term: (rule, group, group bit) for the `all` rules it counts for."""
+        self._complete = tuple((1 << len(rule.groups)) - 1 for rule in self.rules)
+        """The group bits an `all` rule needs before its window is worth looking for."""
         self._rules_using = tuple(
-            tuple(sorted({*any_found, *(rule for rule, _ in all_found)}))
+            tuple(sorted({*any_found, *(number for number, _, _ in all_found)}))
             for any_found, all_found in zip(self._any_rules, self._all_uses, strict=True))
         self._kept = tuple(1.0 - rule.weight for rule in self.rules)
         """What each rule leaves of the noisy-or's remainder."""
+        self._own_score = tuple(round(1.0 - kept, 4) for kept in self._kept)
+        self._ids = tuple((rule.id,) for rule in self.rules)
         self.longest_term = max((len(term) for term in self.terms), default=1)
         self._automaton = ahocorasick_rs.AhoCorasick(list(self.terms))
 
@@ -230,38 +238,44 @@ class Matcher:
         return self._match(text)[-1]
 
     def trace(self, text: str) -> Trace:
-        folded, hits, cancelled, fired, classification = self._match(text)
-        return Trace(folded, tuple(Hit._make(hit) for hit in hits),
-                     {Hit._make(hit): Hit._make(cue) for hit, cue in cancelled.items()},
+        message, hits, cancelled, fired, classification = self._match(text)
+
+        def dressed(found: Found) -> Hit:
+            term, start, end = found
+            return Hit(start, end, term, message.clause_of(start))
+
+        return Trace(message.folded, tuple(dressed(hit) for hit in hits),
+                     {dressed(hit): dressed(cue) for hit, cue in cancelled.items()},
                      fired, classification)
 
-    def _match(self, text: str) -> tuple[str, list[RawHit], dict[RawHit, RawHit],
+    def _match(self, text: str) -> tuple[_Message, list[Found], dict[Found, Found],
                                           dict[int, tuple[Span, ...]], Classification]:
         folded = fold(text)
+        message = _Message(folded, self.segmenter)
         found = self._automaton.find_matches_as_indexes(folded, overlapping=True)
         if not found:
-            return folded, [], {}, {}, Classification((), self._anger(folded, set()),
-                                                      detect_script(text), ())
-        message = _Message(folded, self.segmenter)
+            return message, [], {}, {}, Classification((), self._anger(folded, set()),
+                                                        detect_script(text), ())
         hits = message.word_hits(found)
         kinds = self.kinds
-        live: list[RawHit] = []
-        others: list[RawHit] = []
+        live: list[Found] = []
+        others: list[Found] = []
         for hit in hits:
-            kind = kinds[hit[2]]
+            kind = kinds[hit[0]]
             if kind & RULE:
                 live.append(hit)
             if kind != RULE:
                 others.append(hit)
-        cancelled = self._cancellations(hits, others) if others else {}
+        cancelled = self._cancellations(message, live, others) if others else {}
         fired = self._fire(message, live, others, cancelled) if live else {}
-        angry_terms = {hit[2] for hit in others if kinds[hit[2]] & ANGER}
+        angry_terms = {hit[0] for hit in others if kinds[hit[0]] & ANGER}
         classification = Classification(
             self._intents(fired) if fired else (), self._anger(folded, angry_terms),
             detect_script(text), self._suppressed(text, cancelled) if cancelled else ())
-        return folded, hits, cancelled, fired, classification
+        return message, hits, cancelled, fired, classification
 
-    def _cancellations(self, hits: list[RawHit], others: list[RawHit]) -> dict[RawHit, RawHit]:
+    def _cancellations(self, message: _Message, live: list[Found],
+                       others: list[Found]) -> dict[Found, Found]:
         """Each rule-term hit cancelled by a negation cue, with the nearest such cue.
 
         A cue inside (or overlapping) a rule term or a not-cue is no cue: 还没发货 keeps its
@@ -269,86 +283,92 @@ class Matcher:
         Lookups are by bisection, so a long message with many hits stays near-linear.
         """
         kinds = self.kinds
-        cues = [hit for hit in others if kinds[hit[2]] & CUE]
+        cues = [hit for hit in others if kinds[hit[0]] & CUE]
         if not cues:
             return {}
         reach = self.longest_term
-        shields = sorted(hit for hit in hits if kinds[hit[2]] & (RULE | NOT_CUE))
-        shield_starts = [shield[0] for shield in shields]
+        shields = sorted(live + [hit for hit in others if kinds[hit[0]] & NOT_CUE],
+                         key=_start)
+        shield_starts = [shield[1] for shield in shields]
 
-        def shielded(cue: RawHit) -> bool:
-            first = bisect_left(shield_starts, cue[0] - reach)
-            last = bisect_left(shield_starts, cue[1])
-            return any(shield[1] > cue[0] for shield in shields[first:last])
+        def shielded(cue: Found) -> bool:
+            first = bisect_left(shield_starts, cue[1] - reach)
+            last = bisect_left(shield_starts, cue[2])
+            return any(shield[2] > cue[1] for shield in shields[first:last])
 
-        cues = sorted((cue for cue in cues if not shielded(cue)), key=lambda c: (c[1], c[0]))
+        cues = sorted((cue for cue in cues if not shielded(cue)), key=_end_then_start)
         if not cues:
             return {}
-        cue_ends = [cue[1] for cue in cues]
-        breakers = sorted(hit for hit in others if kinds[hit[2]] & BREAKER)
-        breaker_starts = [breaker[0] for breaker in breakers]
+        cue_ends = [cue[2] for cue in cues]
+        breakers = sorted((hit for hit in others if kinds[hit[0]] & BREAKER), key=_start)
+        breaker_starts = [breaker[1] for breaker in breakers]
         max_gap = self.negation.max_gap
-        cancelled: dict[RawHit, RawHit] = {}
-        for hit in hits:
-            if not kinds[hit[2]] & RULE:
-                continue
-            start = hit[0]
+        cancelled: dict[Found, Found] = {}
+        for hit in live:
+            start = hit[1]
             first = bisect_left(cue_ends, start - max_gap)
             last = bisect_right(cue_ends, start)
             if first == last:
                 continue
             for cue in reversed(cues[first:last]):
-                if cue[3] != hit[3]:
+                if message.clause_of(cue[1]) != message.clause_of(start):
                     continue
-                between = breakers[bisect_left(breaker_starts, cue[1]):
+                between = breakers[bisect_left(breaker_starts, cue[2]):
                                    bisect_left(breaker_starts, start)]
-                if not any(breaker[1] <= start for breaker in between):
+                if not any(breaker[2] <= start for breaker in between):
                     cancelled[hit] = cue
                     break
         return cancelled
 
-    def _fire(self, message: _Message, live: list[RawHit], others: list[RawHit],
-              cancelled: dict[RawHit, RawHit]) -> dict[int, tuple[Span, ...]]:
-        """The rules that fire, each with the spans of the hits that made it fire."""
+    def _fire(self, message: _Message, live: list[Found], others: list[Found],
+              cancelled: dict[Found, Found]) -> dict[int, tuple[Span, ...]]:
+        """The rules that fire, each with the spans of the hits that made it fire.
+
+        An `all` rule first only collects which of its groups were hit, as bits; only a rule
+        with every group hit gathers its hits and looks for a close enough window. Vetoes
+        are looked at only for a rule that would fire.
+        """
         kinds, rules, any_rules, all_uses = self.kinds, self.rules, self._any_rules, \
             self._all_uses
-        per_any: dict[int, list[RawHit]] = {}
-        per_all: dict[int, list[list[RawHit]]] = {}
+        if cancelled:
+            live = [hit for hit in live if hit not in cancelled]
+        per_any: dict[int, list[Found]] = {}
+        groups_hit: dict[int, int] = {}
         for hit in live:
-            if cancelled and hit in cancelled:
-                continue
-            term = hit[2]
-            for rule_index in any_rules[term]:
-                if rule_index in per_any:
-                    per_any[rule_index].append(hit)
+            term = hit[0]
+            for number in any_rules[term]:
+                if number in per_any:
+                    per_any[number].append(hit)
                 else:
-                    per_any[rule_index] = [hit]
-            for rule_index, group_index in all_uses[term]:
-                groups = per_all.get(rule_index)
-                if groups is None:
-                    groups = per_all[rule_index] = [[] for _ in rules[rule_index].groups]
-                groups[group_index].append(hit)
-        vetoed: dict[int, set[int]] = {}
-        for hit in others:
-            if kinds[hit[2]] & VETO:
-                vetoed.setdefault(hit[2], set()).add(hit[3])
+                    per_any[number] = [hit]
+            for number, _, bit in all_uses[term]:
+                groups_hit[number] = groups_hit.get(number, 0) | bit
+        veto_terms = {hit[0] for hit in others if kinds[hit[0]] & VETO}
         fired: dict[int, tuple[Span, ...]] = {}
-        for rule_index, used in per_any.items():
-            if vetoed and not rules[rule_index].vetoes.isdisjoint(vetoed):
-                used = _unvetoed([used], rules[rule_index].vetoes, vetoed)[0]
-            if used:
-                fired[rule_index] = tuple(sorted({(hit[0], hit[1]) for hit in used}))
-        for rule_index, groups in per_all.items():
-            if not all(groups):
+        for number, used in per_any.items():
+            if veto_terms and not rules[number].vetoes.isdisjoint(veto_terms):
+                used = _unvetoed(message, [used], rules[number].vetoes, others)[0]
+                if not used:
+                    continue
+            fired[number] = (((used[0][1], used[0][2]),) if len(used) == 1
+                             else tuple(sorted({(hit[1], hit[2]) for hit in used})))
+        complete = self._complete
+        for number, bits in groups_hit.items():
+            if bits != complete[number]:
                 continue
-            rule = rules[rule_index]
-            if vetoed and not rule.vetoes.isdisjoint(vetoed):
-                groups = _unvetoed(groups, rule.vetoes, vetoed)
+            rule = rules[number]
+            groups: list[list[Found]] = [[] for _ in rule.groups]
+            for hit in live:
+                for user, group, _ in all_uses[hit[0]]:
+                    if user == number:
+                        groups[group].append(hit)
+            if veto_terms and not rule.vetoes.isdisjoint(veto_terms):
+                groups = _unvetoed(message, groups, rule.vetoes, others)
                 if not all(groups):
                     continue
             window = _closest_window(message, groups, rule.within or 0)
             if window:
-                fired[rule_index] = tuple(sorted({(hit[0], hit[1]) for hit in window}))
+                fired[number] = tuple(sorted({(hit[1], hit[2]) for hit in window}))
         return fired
 
     def _intents(self, fired: dict[int, tuple[Span, ...]]) -> tuple[IntentHit, ...]:
@@ -360,13 +380,11 @@ class Matcher:
         numbers = sorted(fired)
         ordinary = [number for number in numbers if not rules[number].alone_only]
         found = self._scored(ordinary, fired) or self._scored(numbers, fired)
-        return tuple(hit for hit in found if hit.intent != FALLBACK_INTENT)
+        return tuple([hit for hit in found if hit.intent != FALLBACK_INTENT])
 
     def _scored(self, numbers: list[int],
                 fired: dict[int, tuple[Span, ...]]) -> list[IntentHit]:
-        if not numbers:
-            return []
-        rules, kept = self.rules, self._kept
+        rules = self.rules
         by_intent: dict[str, list[int]] = {}
         for number in numbers:
             intent = rules[number].intent
@@ -376,23 +394,28 @@ class Matcher:
                 by_intent[intent] = [number]
         found: list[IntentHit] = []
         for intent, chosen in by_intent.items():
+            if len(chosen) == 1:
+                number = chosen[0]
+                if self._own_score[number] >= REPORTED:
+                    found.append(IntentHit(intent, self._own_score[number], self._ids[number],
+                                           fired[number]))
+                continue
             remaining = 1.0
             for number in chosen:
-                remaining *= kept[number]
+                remaining *= self._kept[number]
             score = round(1.0 - remaining, 4)
             if score >= REPORTED:
-                spans = fired[chosen[0]] if len(chosen) == 1 else tuple(
-                    sorted({span for number in chosen for span in fired[number]}))
-                found.append(IntentHit(intent, score,
-                                       tuple(rules[number].id for number in chosen), spans))
+                found.append(IntentHit(
+                    intent, score, tuple([rules[number].id for number in chosen]),
+                    tuple(sorted({span for number in chosen for span in fired[number]}))))
         if len(found) > 1:
-            found.sort(key=lambda hit: (-hit.score, _TAXONOMY_ORDER.get(hit.intent, 0)))
+            found.sort(key=_reporting_order)
         return found
 
     def _suppressed(self, text: str,
-                    cancelled: dict[RawHit, RawHit]) -> tuple[Suppression, ...]:
-        found = {Suppression(self.rules[rule].id, text[cue[0]:cue[1]], (hit[0], hit[1]))
-                 for hit, cue in cancelled.items() for rule in self._rules_using[hit[2]]}
+                    cancelled: dict[Found, Found]) -> tuple[Suppression, ...]:
+        found = {Suppression(self.rules[rule].id, text[cue[1]:cue[2]], (hit[1], hit[2]))
+                 for hit, cue in cancelled.items() for rule in self._rules_using[hit[0]]}
         return tuple(sorted(found, key=lambda s: (s.span, s.rule)))
 
     def _anger(self, folded: str, angry_terms: set[int]) -> float:
@@ -410,37 +433,52 @@ class Matcher:
         return round(1.0 - remaining, 4)
 
 
-def _unvetoed(groups: list[list[RawHit]], vetoes: frozenset[int],
-              vetoed: dict[int, set[int]]) -> list[list[RawHit]]:
+def _start(hit: Found) -> int:
+    return hit[1]
+
+
+def _end_then_start(hit: Found) -> tuple[int, int]:
+    return hit[2], hit[1]
+
+
+def _reporting_order(hit: IntentHit) -> tuple[float, int]:
+    """Best score first; ties in the taxonomy's order."""
+    return -hit.score, _TAXONOMY_ORDER.get(hit.intent, 0)
+
+
+def _unvetoed(message: _Message, groups: list[list[Found]], vetoes: frozenset[int],
+              others: list[Found]) -> list[list[Found]]:
     """The groups' hits outside the clauses where one of the rule's vetoes was found."""
-    blocked = set().union(*(vetoed[veto] for veto in vetoes.intersection(vetoed)))
-    return [[hit for hit in group if hit[3] not in blocked] for group in groups]
+    blocked = {message.clause_of(hit[1]) for hit in others if hit[0] in vetoes}
+    return [[hit for hit in group if message.clause_of(hit[1]) not in blocked]
+            for group in groups]
 
 
-def _closest_window(message: _Message, group_hits: list[list[RawHit]],
-                    within: int) -> list[RawHit] | None:
+def _closest_window(message: _Message, group_hits: list[list[Found]],
+                    within: int) -> list[Found] | None:
     """Hits, one per group, whose word positions lie within `within` of each other, if any.
 
-    The classic smallest-window scan over all hits sorted by position: it takes the first
-    window (by its right end) that holds every group, and in it the last hit of each group.
-    Every hit starts on a word edge, so character order is word order; and a word distance
-    never exceeds the character distance, so words are counted only when characters are
-    more than `within` apart.
+    The classic smallest-window scan over all hits sorted by position (then end and term,
+    as the reference does): it takes the first window (by its right end) that holds every
+    group, and in it the last hit of each group. Every hit starts on a word edge, so
+    character order is word order; and a word distance never exceeds the character
+    distance, so words are counted only when characters are more than `within` apart.
     """
-    tagged = sorted((h[0], group, h) for group, hits in enumerate(group_hits) for h in hits)
+    tagged = sorted((hit[1], group, hit[2], hit[0])
+                    for group, hits in enumerate(group_hits) for hit in hits)
     need = len(group_hits)
     counts = [0] * need
     covered = 0
     left = 0
-    for right, (position, group, _) in enumerate(tagged):
+    for right, (position, group, _, _) in enumerate(tagged):
         counts[group] += 1
         covered += counts[group] == 1
         while covered == need:
             first = tagged[left][0]
             if position - first <= within or message.token_gap(first, position) <= within:
-                chosen: dict[int, RawHit] = {}
-                for _, g, h in tagged[left:right + 1]:
-                    chosen[g] = h
+                chosen: dict[int, Found] = {}
+                for start, g, end, term in tagged[left:right + 1]:
+                    chosen[g] = (term, start, end)
                 return list(chosen.values())
             counts[tagged[left][1]] -= 1
             covered -= counts[tagged[left][1]] == 0

@@ -74,7 +74,8 @@ class Segmenter:
         term ("在吗", "谢谢") is answered without loading jieba."""
         self._tokenizer = tokenizer
         self._dictionary: ahocorasick_rs.AhoCorasick | None = None
-        self._memo: dict[str, frozenset[int]] = {}
+        self.memo: dict[str, frozenset[int]] = {}
+        """Boundaries already cut, by stretch: what `boundaries` answers without jieba."""
         self._lock = threading.Lock()
 
     @classmethod
@@ -150,14 +151,14 @@ class Segmenter:
         """Offsets in the clause where a word starts or ends (0 and len(clause) included)."""
         if len(clause) > MEMO_LONGEST:
             return self._cut(clause)
-        found = self._memo.get(clause)
+        found = self.memo.get(clause)
         if found is None:
             mask = self.known.get(clause)
             found = (self._cut(clause) if mask is None
                      else frozenset(i for i in range(len(clause) + 1) if mask >> i & 1))
-            if len(self._memo) >= MEMO_SIZE:
-                self._memo.clear()
-            self._memo[clause] = found
+            if len(self.memo) >= MEMO_SIZE:
+                self.memo.clear()
+            self.memo[clause] = found
         return found
 
     def _cut(self, clause: str) -> frozenset[int]:
