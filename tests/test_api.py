@@ -125,8 +125,11 @@ def test_a_negated_term_is_reported_as_suppressed(engine: kfscript.Engine) -> No
 
 def test_prepare_loads_the_dictionary_up_front() -> None:
     engine = kfscript.Engine.from_paths(rules=MINI_RULES)
-    assert not engine.matcher.segmenter.loaded
+    scanner = engine.matcher._scanner
+    assert not scanner.loaded
     engine.prepare()
-    assert engine.matcher.segmenter.loaded
-    assert engine.matcher.segmenter.crossings("打破纪录") == bytearray([0, 1, 1, 1, 0])
+    assert scanner.loaded
+    found, crossings = scanner.scan("打破纪录")
+    assert crossings == bytearray([0, 1, 1, 1, 0])  # 打破纪录 itself crosses all three
+    assert [engine.matcher.terms[term] for term, _, _ in found] == ["打破"]
     assert engine.classify("打破纪录了").intents == ()

@@ -78,7 +78,7 @@ class Engine:
     def prepare(self) -> None:
         """Load jieba and its dictionary now (about a second), not on the first message that
         needs a word-boundary decision: for servers that want every reply equally fast."""
-        self.matcher.segmenter.prepare()
+        self.matcher.prepare()
 
     def classify(self, text: str) -> Classification:
         """What the customer needs (intents, best first), how angry they are, which script."""

@@ -1,8 +1,8 @@
 """The compiled rule set and the per-message matching: the hot path.
 
-Built once by compile.py, then only read. One Aho-Corasick automaton (ahocorasick_rs, in
-Rust) holds every term the rules need: rule terms, vetoes, negation cues, scope breakers and
-anger cues, all folded to one script. Per message the matcher scans once, keeps the hits that
+Built once by compile.py, then only read. The scanner (scanner.py) finds every term the
+rules need: rule terms, vetoes, negation cues, scope breakers and anger cues, all folded to
+one script. Per message the matcher scans once, keeps the hits that
 line up with word boundaries, lets negation cues cancel the terms they govern, and evaluates
 only the rules whose terms were hit.
 
@@ -18,10 +18,9 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-import ahocorasick_rs
-
 from .normalise import clauses, detect_script, fold
 from .results import Classification, IntentHit, Span, Suppression
+from .scanner import Found, Scanner
 from .segment import Segmenter
 from .taxonomy import FALLBACK_INTENT, INTENTS
 
@@ -57,10 +56,6 @@ class Hit(NamedTuple):
     clause: int
 
 
-Found = tuple[int, int, int]
-"""A hit as the hot path keeps it: the automaton's own (term, start, end) tuple."""
-
-
 @dataclass(frozen=True, slots=True)
 class AngerSpec:
     cues: dict[int, float]
@@ -87,13 +82,14 @@ class Trace:
 
 
 class _Message:
-    """The per-message state: folded text, clauses and word boundaries, each made on need."""
+    """The per-message state: folded text, hits, clauses and crossings, each made on need."""
 
-    __slots__ = ("_crossings", "_starts", "folded", "segmenter")
+    __slots__ = ("_crossings", "_starts", "folded", "scanner", "segmenter")
 
-    def __init__(self, folded: str, segmenter: Segmenter) -> None:
+    def __init__(self, folded: str, scanner: Scanner) -> None:
         self.folded = folded
-        self.segmenter = segmenter
+        self.scanner = scanner
+        self.segmenter = scanner.segmenter
         self._starts: list[int] | None = None
         self._crossings: bytearray | None = None
 
@@ -107,7 +103,7 @@ class _Message:
     def crossings(self) -> bytearray:
         crossings = self._crossings
         if crossings is None:
-            crossings = self._crossings = self.segmenter.crossings(self.folded)
+            crossings = self._crossings = self.scanner.scan(self.folded)[1]
         return crossings
 
     def _stretch_boundaries(self, left: int, right: int) -> frozenset[int]:
@@ -134,23 +130,25 @@ class _Message:
             hits.append(match)
         return hits
 
-    def word_hits(self, found: list[Found]) -> list[Found]:
-        """The automaton's matches that jieba's segmentation of their clause keeps whole.
+    def word_hits(self) -> list[Found]:
+        """The terms found that jieba's segmentation of their clause keeps whole.
 
         One flat loop: a match no dictionary word crosses at either end is on word edges;
         for the rest, jieba cuts the stretch around it between the nearest uncrossed
         positions (which never reaches past the clause: the positions beside a clause mark
         are never crossed). Until jieba is loaded, messages it need not see skip it.
         """
-        if not self.segmenter.loaded:
-            settled = self._settled_without_dictionary(found)
+        if not self.scanner.loaded:
+            found = self.scanner.terms_in(self.folded)
+            settled = self._settled_without_dictionary(found) if found else []
             if settled is not None:
                 return settled
+        found, crossings = self.scanner.scan(self.folded)
+        self._crossings = crossings
         hits: list[Found] = []
         append = hits.append
         folded, segmenter = self.folded, self.segmenter
         memo = segmenter.memo
-        crossings = self.crossings()
         for match in found:
             _, start, end = match
             if crossings[start] or crossings[end]:
@@ -219,17 +217,22 @@ class Matcher:
         self._own_score = tuple(round(1.0 - kept, 4) for kept in self._kept)
         self._ids = tuple((rule.id,) for rule in self.rules)
         self.longest_term = max((len(term) for term in self.terms), default=1)
-        self._automaton = ahocorasick_rs.AhoCorasick(list(self.terms))
+        self._scanner = Scanner(self.terms, self.segmenter)
 
     def __getstate__(self) -> dict[str, Any]:
         """The fields only; the tables and the automaton (not picklable) are remade on load:
-        milliseconds for the bundled rules, a third of a second at 100,000 terms."""
+        milliseconds for the bundled rules, a third of a second at 100,000 terms; the automaton
+        with jieba's dictionary words in it is made again when a message first needs it."""
         return {name: value for name, value in self.__dict__.items()
                 if not name.startswith("_") and name != "longest_term"}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._derive()
+
+    def prepare(self) -> None:
+        """Load jieba's dictionary now, not on the first message that needs word edges."""
+        self._scanner.load()
 
     def rules_using(self, term: int) -> tuple[int, ...]:
         return self._rules_using[term]
@@ -251,12 +254,11 @@ class Matcher:
     def _match(self, text: str) -> tuple[_Message, list[Found], dict[Found, Found],
                                           dict[int, tuple[Span, ...]], Classification]:
         folded = fold(text)
-        message = _Message(folded, self.segmenter)
-        found = self._automaton.find_matches_as_indexes(folded, overlapping=True)
-        if not found:
+        message = _Message(folded, self._scanner)
+        hits = message.word_hits()
+        if not hits:
             return message, [], {}, {}, Classification((), self._anger(folded, set()),
                                                         detect_script(text), ())
-        hits = message.word_hits(found)
         kinds = self.kinds
         live: list[Found] = []
         others: list[Found] = []

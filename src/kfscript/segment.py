@@ -11,8 +11,8 @@ the clause's words on either side of such a point are independent of each other.
 
 - a hit whose edges are clause edges needs nothing (the cold-start "在吗" loads no jieba);
 - otherwise one scan of the message with an automaton over jieba's whole dictionary (in
-  Rust, built once, on first need) finds the crossed positions; a hit whose edges are not
-  crossed is on word boundaries;
+  Rust, built once, on first need, together with the rule terms: scanner.py) finds the
+  crossed positions; a hit whose edges are not crossed is on word boundaries;
 - only a hit with a crossed edge is decided by jieba, which cuts just the stretch around
   it between the nearest uncrossed points: the words there are the words the whole clause
   would have there.
@@ -26,8 +26,6 @@ import logging
 import re
 import threading
 from typing import TYPE_CHECKING, Any
-
-import ahocorasick_rs
 
 from .normalise import CLAUSE_MARKS
 
@@ -47,6 +45,12 @@ ASCII_RUN = re.compile("[a-zA-Z0-9]{2,}")
 """jieba glues runs of single ASCII letters and digits into one word, across any boundary."""
 
 
+def mark_ascii_runs(text: str, crossings: bytearray) -> None:
+    """Mark the insides of ASCII runs as crossed: jieba glues them into one word."""
+    for run in ASCII_RUN.finditer(text):
+        crossings[run.start() + 1:run.end()] = b"\x01" * (run.end() - run.start() - 1)
+
+
 def _fresh_tokenizer() -> jieba.Tokenizer:
     import jieba  # deferred: importing and loading jieba is most of a cold start
 
@@ -61,7 +65,7 @@ class Segmenter:
 
     `vocabulary` is the rule terms with the frequencies they were added with, in order, so
     a segmenter restored from the cache rebuilds exactly the tokenizer it was built with.
-    The tokenizer and the dictionary automaton are made on first need and never pickled.
+    The tokenizer is made on first need and never pickled.
     """
 
     def __init__(self, vocabulary: tuple[tuple[str, int], ...],
@@ -73,7 +77,6 @@ class Segmenter:
         edge at offset i; small to store and quick to unpickle): a clause that is just a
         term ("在吗", "谢谢") is answered without loading jieba."""
         self._tokenizer = tokenizer
-        self._dictionary: ahocorasick_rs.AhoCorasick | None = None
         self.memo: dict[str, frozenset[int]] = {}
         """Boundaries already cut, by stretch: what `boundaries` answers without jieba."""
         self._lock = threading.Lock()
@@ -109,39 +112,13 @@ class Segmenter:
                 tokenizer = self._tokenizer
         return tokenizer
 
-    def _words(self) -> ahocorasick_rs.AhoCorasick:
-        dictionary = self._dictionary
-        if dictionary is None:
-            frequencies = self._ready().FREQ
-            with self._lock:
-                if self._dictionary is None:
-                    # a word holding a clause mark can never be found inside a clause; left
-                    # out, the positions either side of every clause mark stay uncrossed
-                    self._dictionary = ahocorasick_rs.AhoCorasick(
-                        [word for word, freq in frequencies.items()
-                         if freq and len(word) > 1 and CLAUSE_MARKS.isdisjoint(word)])
-                dictionary = self._dictionary
-        return dictionary
-
-    @property
-    def loaded(self) -> bool:
-        """Whether the dictionary is loaded (crossings cost microseconds, not a second)."""
-        return self._dictionary is not None
-
-    def prepare(self) -> None:
-        """Load jieba and the dictionary now rather than on the first message that needs it."""
-        self._words()
-
-    def crossings(self, text: str) -> bytearray:
-        """One byte per position of `text` (and its end): 1 where a dictionary word crosses
-        it or ASCII glue joins it, else 0. A byte array, so the nearest uncrossed position
-        either side of a hit is one C-level `find`."""
-        marks = bytearray(len(text) + 1)
-        for _, start, end in self._words().find_matches_as_indexes(text, overlapping=True):
-            marks[start + 1:end] = b"\x01" * (end - start - 1)
-        for run in ASCII_RUN.finditer(text):
-            marks[run.start() + 1:run.end()] = b"\x01" * (run.end() - run.start() - 1)
-        return marks
+    def dictionary_words(self) -> dict[str, None]:
+        """jieba's words that can lie inside a clause (two characters or more, none of
+        them a clause mark), in jieba's order: the words whose crossing matters. A word
+        holding a clause mark is left out, so the positions beside a clause mark are never
+        crossed and a stretch never reaches past its clause."""
+        return {word: None for word, freq in self._ready().FREQ.items()
+                if freq and len(word) > 1 and CLAUSE_MARKS.isdisjoint(word)}
 
     def words(self, clause: str) -> list[str]:
         """The words of one clause, in order; they concatenate back to the clause."""
