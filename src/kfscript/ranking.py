@@ -11,6 +11,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from .errors import VariableError
 from .render import Template
@@ -52,7 +53,12 @@ def near_duplicates(a: frozenset[str], b: frozenset[str]) -> bool:
 
 
 class Phrasebook:
-    """The compiled phrasebank: phrases per (intent, step), best first; immutable."""
+    """The compiled phrasebank: phrases per (intent, step), best first; immutable.
+
+    Whether two phrases are near-duplicates is a fact about the pair, not the message: it
+    is worked out the first time a message brings the two together and remembered (at
+    most once per pair and script, so it is bounded by the phrasebank's size).
+    """
 
     def __init__(self, phrases: tuple[Phrase, ...], calm: tuple[str, ...],
                  angry: tuple[str, ...], own_orders: Mapping[str, tuple[str, ...]],
@@ -64,27 +70,41 @@ class Phrasebook:
         self.phrases = phrases
         self.defaults = dict(defaults)
         self.defaults_traditional = dict(defaults_traditional)
-        self.steps: dict[tuple[str, bool], tuple[tuple[int, str, tuple[Phrase, ...]], ...]] = {}
-        """(intent, angry) -> (step rank, step, phrases best first) for the steps it has."""
+        self.steps: dict[tuple[str, bool],
+                         tuple[tuple[float, int, str, tuple[Phrase, ...]], ...]] = {}
+        """(intent, angry) -> (step decay, step rank, step, phrases best first) for the
+        steps it has."""
         for intent, by_step in grouped.items():
             for is_angry, order in ((False, calm), (True, angry)):
                 own = own_orders.get(intent, order)
                 self.steps[(intent, is_angry)] = tuple(
-                    (rank, step, tuple(sorted(by_step[step], key=lambda p: (-p.weight, p.id))))
+                    (STEP_DECAY ** rank, rank, step,
+                     tuple(sorted(by_step[step], key=lambda p: (-p.weight, p.id))))
                     for rank, step in enumerate(own) if step in by_step)
         self.pairs = {(p.id, traditional): pairs(
             (p.traditional if traditional else p.simplified).render(
                 self.defaults_traditional if traditional else self.defaults))
             for p in phrases for traditional in (False, True)}
+        self._near: dict[tuple[str, str, bool], bool] = {}
 
-    def values(self, variables: Mapping[str, str] | None, traditional: bool) -> dict[str, str]:
-        """Default placeholder values in the customer's script, overridden by `variables`."""
-        values = dict(self.defaults_traditional if traditional else self.defaults)
+    def __getstate__(self) -> dict[str, Any]:
+        return {name: value for name, value in self.__dict__.items() if name != "_near"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._near = {}
+
+    def values(self, variables: Mapping[str, str] | None,
+               traditional: bool) -> Mapping[str, str]:
+        """Default placeholder values in the customer's script, overridden by `variables`
+        (the defaults themselves when there are none: only read, never changed)."""
+        defaults = self.defaults_traditional if traditional else self.defaults
         if variables is None:
-            return values
+            return defaults
         if not isinstance(variables, Mapping):
             raise TypeError(f"variables must be a mapping of str to str, "
                             f"got {type(variables).__name__}")
+        values = dict(defaults)
         for name, value in variables.items():
             if name not in values:
                 raise VariableError(f"unknown placeholder {name!r}; "
@@ -93,6 +113,14 @@ class Phrasebook:
                 raise TypeError(f"variables[{name!r}] must be str, got {type(value).__name__}")
             values[name] = value
         return values
+
+    def _near_duplicates(self, a: str, b: str, traditional: bool) -> bool:
+        key = (a, b, traditional)
+        found = self._near.get(key)
+        if found is None:
+            found = self._near[key] = near_duplicates(self.pairs[(a, traditional)],
+                                                      self.pairs[(b, traditional)])
+        return found
 
     def suggest(self, classification: Classification, k: int,
                 variables: Mapping[str, str] | None = None) -> list[Suggestion]:
@@ -106,31 +134,29 @@ class Phrasebook:
             intents = [(FALLBACK_INTENT, 1.0)]
         # lazy greedy: a slot's worth only falls as picks are made, so a popped slot whose
         # recomputed worth still equals its key beats every other slot
-        heap: list[tuple[float, int, int, str, tuple[Phrase, ...]]] = [
-            (-score * STEP_DECAY ** step_rank, intent_rank, step_rank, step, phrases)
+        heap: list[tuple[float, int, int, float, str, tuple[Phrase, ...]]] = [
+            (-score * decay, intent_rank, step_rank, decay, step, phrases)
             for intent_rank, (intent, score) in enumerate(intents)
-            for step_rank, step, phrases in self.steps.get((intent, angry), ())]
+            for decay, step_rank, step, phrases in self.steps.get((intent, angry), ())]
         heapq.heapify(heap)
         chosen: list[Suggestion] = []
-        chosen_pairs: list[frozenset[str]] = []
         used_steps: set[str] = set()
         per_intent = [0] * len(intents)
         while heap and len(chosen) < k:
-            key, intent_rank, step_rank, step, phrases = heapq.heappop(heap)
-            worth = (intents[intent_rank][1] * STEP_DECAY ** step_rank
+            key, intent_rank, step_rank, decay, step, phrases = heapq.heappop(heap)
+            worth = (intents[intent_rank][1] * decay
                      * (REPEATED_STEP if step in used_steps else 1.0)
                      * SAME_INTENT ** per_intent[intent_rank])
             if worth < -key:  # discounted since it was queued: queue it again at its worth
-                heapq.heappush(heap, (-worth, intent_rank, step_rank, step, phrases))
+                heapq.heappush(heap, (-worth, intent_rank, step_rank, decay, step, phrases))
                 continue
             for phrase in phrases:
-                these = self.pairs[(phrase.id, traditional)]
-                if any(near_duplicates(these, other) for other in chosen_pairs):
+                if any(self._near_duplicates(phrase.id, other.phrase_id, traditional)
+                       for other in chosen):
                     continue
                 template = phrase.traditional if traditional else phrase.simplified
                 chosen.append(Suggestion(template.render(values), phrase.intent, step,
                                          phrase.id, round(worth * phrase.weight, 4)))
-                chosen_pairs.append(these)
                 used_steps.add(step)
                 per_intent[intent_rank] += 1
                 break

@@ -48,4 +48,4 @@ class Template:
 
     def render(self, values: Mapping[str, str]) -> str:
         """Plain substitution: a value is inserted verbatim and never interpreted."""
-        return "".join(values[part] if is_name else part for part, is_name in self.parts)
+        return "".join([values[part] if is_name else part for part, is_name in self.parts])
