@@ -216,6 +216,13 @@ class Matcher:
         """What each rule leaves of the noisy-or's remainder."""
         self._own_score = tuple(round(1.0 - kept, 4) for kept in self._kept)
         self._ids = tuple((rule.id,) for rule in self.rules)
+        self._intent_of = tuple(rule.intent for rule in self.rules)
+        self._alone_only = tuple(rule.alone_only for rule in self.rules)
+        self._reports_none = FALLBACK_INTENT in self._intent_of
+        """Whether some rule is of the `none` pseudo-intent, whose hits are never reported."""
+        self._emoji_floor = min(self.anger.emoji, default="")
+        """No character below this is an anger emoji: most messages are ruled out by one
+        C-level max() instead of a set lookup per character."""
         self.longest_term = max((len(term) for term in self.terms), default=1)
         self._scanner = Scanner(self.terms, self.segmenter)
 
@@ -378,18 +385,20 @@ class Matcher:
         from all rules including the alone_only ones. Rules of the `none` pseudo-intent
         (a pre-sale question, say) count as something to report, so they silence alone_only
         rules (a greeting in front of the question), but are never reported themselves."""
-        rules = self.rules
+        alone_only = self._alone_only
         numbers = sorted(fired)
-        ordinary = [number for number in numbers if not rules[number].alone_only]
+        ordinary = [number for number in numbers if not alone_only[number]]
         found = self._scored(ordinary, fired) or self._scored(numbers, fired)
-        return tuple([hit for hit in found if hit.intent != FALLBACK_INTENT])
+        if self._reports_none:
+            return tuple([hit for hit in found if hit.intent != FALLBACK_INTENT])
+        return tuple(found)
 
     def _scored(self, numbers: list[int],
                 fired: dict[int, tuple[Span, ...]]) -> list[IntentHit]:
-        rules = self.rules
+        intent_of = self._intent_of
         by_intent: dict[str, list[int]] = {}
         for number in numbers:
-            intent = rules[number].intent
+            intent = intent_of[number]
             if intent in by_intent:
                 by_intent[intent].append(number)
             else:
@@ -408,7 +417,7 @@ class Matcher:
             score = round(1.0 - remaining, 4)
             if score >= REPORTED:
                 found.append(IntentHit(
-                    intent, score, tuple([rules[number].id for number in chosen]),
+                    intent, score, tuple([self.rules[number].id for number in chosen]),
                     tuple(sorted({span for number in chosen for span in fired[number]}))))
         if len(found) > 1:
             found.sort(key=_reporting_order)
@@ -425,7 +434,8 @@ class Matcher:
         weights = [spec.cues[term] for term in angry_terms]
         if spec.marks is not None and spec.marks.search(folded):
             weights.append(spec.marks_weight)
-        if spec.emoji and not spec.emoji.isdisjoint(folded):
+        if spec.emoji and max(folded, default="") >= self._emoji_floor and not \
+                spec.emoji.isdisjoint(folded):
             weights.append(spec.emoji_weight)
         if not weights:
             return 0.0
