@@ -195,22 +195,35 @@ class Matcher:
         """The lookup tables the hot path reads, made from the fields above: indexed by term
         or rule number, so a hit costs list lookups, not attribute and dict lookups."""
         any_rules: list[list[int]] = [[] for _ in self.terms]
-        all_uses: list[list[tuple[int, int, int]]] = [[] for _ in self.terms]
+        all_uses: list[list[tuple[int, int]]] = [[] for _ in self.terms]
+        group_bits = [0] * len(self.terms)
+        lowest = guards = position = 0
+        self._rule_at_guard: dict[int, int] = {}
         for number, rule in enumerate(self.rules):
+            if rule.within is not None:  # a field of one bit per group, a guard bit above
+                lowest |= 1 << position
+                self._rule_at_guard[position + len(rule.groups)] = number
+                guards |= 1 << (position + len(rule.groups))
             for group, terms in enumerate(rule.groups):
                 for term in terms:
                     if rule.within is None:
                         any_rules[term].append(number)
                     else:
-                        all_uses[term].append((number, group, 1 << group))
+                        all_uses[term].append((number, group))
+                        group_bits[term] |= 1 << (position + group)
+            if rule.within is not None:
+                position += len(rule.groups) + 1
         self._any_rules = tuple(tuple(sorted(found)) for found in any_rules)
         """For each term: the `any` rules it fires."""
         self._all_uses = tuple(tuple(sorted(found)) for found in all_uses)
-        """For each term: (rule, group, group bit) for the `all` rules it counts for."""
-        self._complete = tuple((1 << len(rule.groups)) - 1 for rule in self.rules)
-        """The group bits an `all` rule needs before its window is worth looking for."""
+        """For each term: (rule, group) for the `all` rules it counts for."""
+        self._group_bits = tuple(group_bits)
+        """For each term: the bits of the `all` rules' groups it is in. ORed over a
+        message's hits, a rule's field is all ones when every group was hit; adding the
+        fields' lowest bits then carries into exactly those rules' guard bits."""
+        self._lowest_bits, self._guard_bits = lowest, guards
         self._rules_using = tuple(
-            tuple(sorted({*any_found, *(number for number, _, _ in all_found)}))
+            tuple(sorted({*any_found, *(number for number, _ in all_found)}))
             for any_found, all_found in zip(self._any_rules, self._all_uses, strict=True))
         self._kept = tuple(1.0 - rule.weight for rule in self.rules)
         """What each rule leaves of the noisy-or's remainder."""
@@ -220,9 +233,11 @@ class Matcher:
         self._alone_only = tuple(rule.alone_only for rule in self.rules)
         self._reports_none = FALLBACK_INTENT in self._intent_of
         """Whether some rule is of the `none` pseudo-intent, whose hits are never reported."""
-        self._emoji_floor = min(self.anger.emoji, default="")
-        """No character below this is an anger emoji: most messages are ruled out by one
-        C-level max() instead of a set lookup per character."""
+        signs = [self.anger.marks.pattern] if self.anger.marks else []
+        if self.anger.emoji:
+            signs.append("[" + "".join(map(re.escape, sorted(self.anger.emoji))) + "]")
+        self._anger_signs = re.compile("|".join(signs)) if signs else None
+        """Repeated marks or an anger emoji: one search rules both out for most messages."""
         self.longest_term = max((len(term) for term in self.terms), default=1)
         self._scanner = Scanner(self.terms, self.segmenter)
 
@@ -333,25 +348,24 @@ class Matcher:
               cancelled: dict[Found, Found]) -> dict[int, tuple[Span, ...]]:
         """The rules that fire, each with the spans of the hits that made it fire.
 
-        An `all` rule first only collects which of its groups were hit, as bits; only a rule
-        with every group hit gathers its hits and looks for a close enough window. Vetoes
-        are looked at only for a rule that would fire.
+        An `all` rule first only collects which of its groups were hit, as bits (one OR a
+        hit); only a rule with every group hit gathers its hits and looks for a close enough
+        window. Vetoes are looked at only for a rule that would fire.
         """
-        kinds, rules, any_rules, all_uses = self.kinds, self.rules, self._any_rules, \
-            self._all_uses
+        kinds, rules, any_rules, group_bits = self.kinds, self.rules, self._any_rules, \
+            self._group_bits
         if cancelled:
             live = [hit for hit in live if hit not in cancelled]
         per_any: dict[int, list[Found]] = {}
-        groups_hit: dict[int, int] = {}
+        groups_hit = 0
         for hit in live:
             term = hit[0]
+            groups_hit |= group_bits[term]
             for number in any_rules[term]:
                 if number in per_any:
                     per_any[number].append(hit)
                 else:
                     per_any[number] = [hit]
-            for number, _, bit in all_uses[term]:
-                groups_hit[number] = groups_hit.get(number, 0) | bit
         veto_terms = {hit[0] for hit in others if kinds[hit[0]] & VETO}
         fired: dict[int, tuple[Span, ...]] = {}
         for number, used in per_any.items():
@@ -361,14 +375,15 @@ class Matcher:
                     continue
             fired[number] = (((used[0][1], used[0][2]),) if len(used) == 1
                              else tuple(sorted({(hit[1], hit[2]) for hit in used})))
-        complete = self._complete
-        for number, bits in groups_hit.items():
-            if bits != complete[number]:
-                continue
+        complete = (groups_hit + self._lowest_bits) & self._guard_bits
+        while complete:
+            guard = complete & -complete
+            complete ^= guard
+            number = self._rule_at_guard[guard.bit_length() - 1]
             rule = rules[number]
             groups: list[list[Found]] = [[] for _ in rule.groups]
             for hit in live:
-                for user, group, _ in all_uses[hit[0]]:
+                for user, group in self._all_uses[hit[0]]:
                     if user == number:
                         groups[group].append(hit)
             if veto_terms and not rule.vetoes.isdisjoint(veto_terms):
@@ -432,11 +447,11 @@ class Matcher:
     def _anger(self, folded: str, angry_terms: set[int]) -> float:
         spec = self.anger
         weights = [spec.cues[term] for term in angry_terms]
-        if spec.marks is not None and spec.marks.search(folded):
-            weights.append(spec.marks_weight)
-        if spec.emoji and max(folded, default="") >= self._emoji_floor and not \
-                spec.emoji.isdisjoint(folded):
-            weights.append(spec.emoji_weight)
+        if self._anger_signs is not None and self._anger_signs.search(folded):
+            if spec.marks is not None and spec.marks.search(folded):
+                weights.append(spec.marks_weight)
+            if spec.emoji and not spec.emoji.isdisjoint(folded):
+                weights.append(spec.emoji_weight)
         if not weights:
             return 0.0
         remaining = 1.0
