@@ -284,15 +284,18 @@ class Matcher:
         kinds = self.kinds
         live: list[Found] = []
         others: list[Found] = []
+        found_kinds = 0
         for hit in hits:
             kind = kinds[hit[0]]
             if kind & RULE:
                 live.append(hit)
             if kind != RULE:
                 others.append(hit)
-        cancelled = self._cancellations(message, live, others) if others else {}
-        fired = self._fire(message, live, others, cancelled) if live else {}
-        angry_terms = {hit[0] for hit in others if kinds[hit[0]] & ANGER}
+                found_kinds |= kind
+        cancelled = self._cancellations(message, live, others) if found_kinds & CUE else {}
+        fired = self._fire(message, live, others, cancelled, found_kinds) if live else {}
+        angry_terms = ({hit[0] for hit in others if kinds[hit[0]] & ANGER}
+                       if found_kinds & ANGER else set())
         classification = Classification(
             self._intents(fired) if fired else (), self._anger(folded, angry_terms),
             detect_script(text), self._suppressed(text, cancelled) if cancelled else ())
@@ -345,7 +348,7 @@ class Matcher:
         return cancelled
 
     def _fire(self, message: _Message, live: list[Found], others: list[Found],
-              cancelled: dict[Found, Found]) -> dict[int, tuple[Span, ...]]:
+              cancelled: dict[Found, Found], found_kinds: int) -> dict[int, tuple[Span, ...]]:
         """The rules that fire, each with the spans of the hits that made it fire.
 
         An `all` rule first only collects which of its groups were hit, as bits (one OR a
@@ -366,7 +369,8 @@ class Matcher:
                     per_any[number].append(hit)
                 else:
                     per_any[number] = [hit]
-        veto_terms = {hit[0] for hit in others if kinds[hit[0]] & VETO}
+        veto_terms = ({hit[0] for hit in others if kinds[hit[0]] & VETO}
+                      if found_kinds & VETO else set())
         fired: dict[int, tuple[Span, ...]] = {}
         for number, used in per_any.items():
             if veto_terms and not rules[number].vetoes.isdisjoint(veto_terms):
@@ -403,14 +407,22 @@ class Matcher:
         alone_only = self._alone_only
         numbers = sorted(fired)
         ordinary = [number for number in numbers if not alone_only[number]]
-        found = self._scored(ordinary, fired) or self._scored(numbers, fired)
+        found = self._scored(ordinary, fired) if ordinary else []
+        if not found and len(ordinary) < len(numbers):
+            found = self._scored(numbers, fired)
         if self._reports_none:
             return tuple([hit for hit in found if hit.intent != FALLBACK_INTENT])
         return tuple(found)
 
     def _scored(self, numbers: list[int],
                 fired: dict[int, tuple[Span, ...]]) -> list[IntentHit]:
-        intent_of = self._intent_of
+        intent_of, own_score = self._intent_of, self._own_score
+        if len(numbers) == 1:
+            number = numbers[0]
+            if own_score[number] < REPORTED:
+                return []
+            return [IntentHit(intent_of[number], own_score[number], self._ids[number],
+                              fired[number])]
         by_intent: dict[str, list[int]] = {}
         for number in numbers:
             intent = intent_of[number]
@@ -422,8 +434,8 @@ class Matcher:
         for intent, chosen in by_intent.items():
             if len(chosen) == 1:
                 number = chosen[0]
-                if self._own_score[number] >= REPORTED:
-                    found.append(IntentHit(intent, self._own_score[number], self._ids[number],
+                if own_score[number] >= REPORTED:
+                    found.append(IntentHit(intent, own_score[number], self._ids[number],
                                            fired[number]))
                 continue
             remaining = 1.0
