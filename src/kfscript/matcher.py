@@ -194,8 +194,11 @@ class Matcher:
     def _derive(self) -> None:
         """The lookup tables the hot path reads, made from the fields above: indexed by term
         or rule number, so a hit costs list lookups, not attribute and dict lookups."""
-        any_rules: list[list[int]] = [[] for _ in self.terms]
-        all_uses: list[list[tuple[int, int]]] = [[] for _ in self.terms]
+        # rules are visited in order, so each term's entries come out sorted; a term's
+        # tuple grows by concatenation (most terms serve one or two rules), which spares
+        # making a list for each of 100,000 terms
+        any_rules: list[tuple[int, ...]] = [()] * len(self.terms)
+        all_uses: list[tuple[tuple[int, int], ...]] = [()] * len(self.terms)
         group_bits = [0] * len(self.terms)
         lowest = guards = position = 0
         self._rule_at_guard: dict[int, int] = {}
@@ -207,24 +210,21 @@ class Matcher:
             for group, terms in enumerate(rule.groups):
                 for term in terms:
                     if rule.within is None:
-                        any_rules[term].append(number)
+                        any_rules[term] += (number,)
                     else:
-                        all_uses[term].append((number, group))
+                        all_uses[term] += ((number, group),)
                         group_bits[term] |= 1 << (position + group)
             if rule.within is not None:
                 position += len(rule.groups) + 1
-        self._any_rules = tuple(tuple(sorted(found)) for found in any_rules)
+        self._any_rules = tuple(any_rules)
         """For each term: the `any` rules it fires."""
-        self._all_uses = tuple(tuple(sorted(found)) for found in all_uses)
+        self._all_uses = tuple(all_uses)
         """For each term: (rule, group) for the `all` rules it counts for."""
         self._group_bits = tuple(group_bits)
         """For each term: the bits of the `all` rules' groups it is in. ORed over a
         message's hits, a rule's field is all ones when every group was hit; adding the
         fields' lowest bits then carries into exactly those rules' guard bits."""
         self._lowest_bits, self._guard_bits = lowest, guards
-        self._rules_using = tuple(
-            tuple(sorted({*any_found, *(number for number, _ in all_found)}))
-            for any_found, all_found in zip(self._any_rules, self._all_uses, strict=True))
         self._kept = tuple(1.0 - rule.weight for rule in self.rules)
         """What each rule leaves of the noisy-or's remainder."""
         self._own_score = tuple(round(1.0 - kept, 4) for kept in self._kept)
@@ -257,7 +257,8 @@ class Matcher:
         self._scanner.load()
 
     def rules_using(self, term: int) -> tuple[int, ...]:
-        return self._rules_using[term]
+        return tuple(sorted({*self._any_rules[term],
+                             *(number for number, _ in self._all_uses[term])}))
 
     def classify(self, text: str) -> Classification:
         return self._match(text)[-1]
@@ -453,7 +454,7 @@ class Matcher:
     def _suppressed(self, text: str,
                     cancelled: dict[Found, Found]) -> tuple[Suppression, ...]:
         found = {Suppression(self.rules[rule].id, text[cue[1]:cue[2]], (hit[1], hit[2]))
-                 for hit, cue in cancelled.items() for rule in self._rules_using[hit[0]]}
+                 for hit, cue in cancelled.items() for rule in self.rules_using(hit[0])}
         return tuple(sorted(found, key=lambda s: (s.span, s.rule)))
 
     def _anger(self, folded: str, angry_terms: set[int]) -> float:
