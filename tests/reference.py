@@ -24,8 +24,12 @@ def reference_classify(engine: Engine, text: str) -> Classification:
         return next(i for i, (s, e) in enumerate(ranges) if s <= position < e)
 
     boundaries: set[int] = set()
-    for start, end in ranges:
-        boundaries |= {start + b for b in m.segmenter.boundaries(folded[start:end])}
+    for first, last in ranges:  # jieba's own cut of every clause, words end to end
+        position = first
+        boundaries.add(position)
+        for word in m.segmenter.words(folded[first:last]):
+            position += len(word)
+            boundaries.add(position)
     hits: list[Found] = []
     for index, term in enumerate(m.terms):
         at = folded.find(term)

@@ -106,10 +106,10 @@ class _Message:
             crossings = self._crossings = self.scanner.scan(self.folded)[1]
         return crossings
 
-    def _stretch_boundaries(self, left: int, right: int) -> frozenset[int]:
-        """Word boundaries of the stretch [left, right), relative to `left`."""
+    def _stretch_edges(self, left: int, right: int) -> int:
+        """Word edges of the stretch [left, right), relative to `left`, as a bit mask."""
         stretch = self.folded[left:right]
-        return self.segmenter.memo.get(stretch) or self.segmenter.boundaries(stretch)
+        return self.segmenter.memo.get(stretch) or self.segmenter.edges(stretch)
 
     def _settled_without_dictionary(self, found: list[Found]) -> list[Found] | None:
         """The word hits, if every match is its whole clause or lies in a clause that is
@@ -154,8 +154,8 @@ class _Message:
             if crossings[start] or crossings[end]:
                 left = crossings.rfind(0, 0, start + 1)
                 stretch = folded[left:crossings.find(0, end)]
-                bounds = memo.get(stretch) or segmenter.boundaries(stretch)
-                if start - left not in bounds or end - left not in bounds:
+                edges = memo.get(stretch) or segmenter.edges(stretch)
+                if not (edges >> (start - left) & 1 and edges >> (end - left) & 1):
                     continue
             append(match)
         return hits
@@ -170,9 +170,9 @@ class _Message:
         while crossed != -1:
             left = crossings.rfind(0, 0, crossed)
             right = crossings.find(0, crossed)
-            bounds = self._stretch_boundaries(left, right)
+            edges = self._stretch_edges(left, right)
             gap -= sum(1 for p in range(max(left, start) + 1, min(right, later))
-                       if p - left not in bounds)
+                       if not edges >> (p - left) & 1)
             crossed = crossings.find(1, right, later)
         return gap
 

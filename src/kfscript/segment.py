@@ -77,8 +77,8 @@ class Segmenter:
         edge at offset i; small to store and quick to unpickle): a clause that is just a
         term ("在吗", "谢谢") is answered without loading jieba."""
         self._tokenizer = tokenizer
-        self.memo: dict[str, frozenset[int]] = {}
-        """Boundaries already cut, by stretch: what `boundaries` answers without jieba."""
+        self.memo: dict[str, int] = {}
+        """Edges already cut, by stretch: what `edges` answers without jieba."""
         self._lock = threading.Lock()
 
     @classmethod
@@ -90,7 +90,7 @@ class Segmenter:
         vocabulary = tuple((word, int(tokenizer.suggest_freq(word, tune=True)))
                            for word in sorted({term for term in terms if len(term) > 1}))
         segmenter = cls(vocabulary, tokenizer)
-        segmenter.known = {term: sum(1 << offset for offset in segmenter._cut(term))
+        segmenter.known = {term: segmenter._cut(term)
                            for term in set(terms) if len(term) <= MEMO_LONGEST}
         return segmenter
 
@@ -124,34 +124,33 @@ class Segmenter:
         """The words of one clause, in order; they concatenate back to the clause."""
         return list(self._ready().cut(clause, HMM=False))
 
-    def boundaries(self, clause: str) -> frozenset[int]:
-        """Offsets in the clause where a word starts or ends (0 and len(clause) included)."""
-        if len(clause) > MEMO_LONGEST:
-            return self._cut(clause)
-        found = self.memo.get(clause)
+    def edges(self, stretch: str) -> int:
+        """Where jieba puts word edges in `stretch`, as a bit mask: bit i is set when a word
+        starts or ends at offset i (so bits 0 and len(stretch) always are)."""
+        if len(stretch) > MEMO_LONGEST:
+            return self._cut(stretch)
+        found = self.memo.get(stretch)
         if found is None:
-            mask = self.known.get(clause)
-            found = (self._cut(clause) if mask is None
-                     else frozenset(i for i in range(len(clause) + 1) if mask >> i & 1))
+            found = self.known.get(stretch)
+            if found is None:
+                found = self._cut(stretch)
             if len(self.memo) >= MEMO_SIZE:
                 self.memo.clear()
-            self.memo[clause] = found
+            self.memo[stretch] = found
         return found
 
-    def _cut(self, clause: str) -> frozenset[int]:
+    def _cut(self, clause: str) -> int:
         tokenizer = self._ready()
+        edges = 1  # bit 0: the start
+        position = 0
         if HAN_ONLY.fullmatch(clause):
             route: dict[int, tuple[float, int]] = {}
             tokenizer.calc(clause, tokenizer.get_DAG(clause), route)
-            offsets = {0}
-            position = 0
             while position < len(clause):
                 position = route[position][1] + 1
-                offsets.add(position)
-            return frozenset(offsets)
-        offsets = {0}
-        position = 0
+                edges |= 1 << position
+            return edges
         for word in tokenizer.cut(clause, HMM=False):
             position += len(word)
-            offsets.add(position)
-        return frozenset(offsets)
+            edges |= 1 << position
+        return edges
