@@ -5,7 +5,8 @@ from kfscript.normalise import clauses, detect_script, fold, to_traditional
 
 
 def test_fold_widths_case_space_and_script() -> None:
-    assert fold("ＡＢＣ　東西壞了！！") == "abc 东西坏了!!"
+    assert fold("ＡＢＣ　東西壞了！！") == "abc 东西坏了！！"  # full-width clause marks stay
+    assert fold("（Ｓ码）") == "(s码)"
 
 
 @given(st.text())
@@ -16,6 +17,11 @@ def test_fold_keeps_length_so_spans_never_move(text: str) -> None:
 @given(st.text())
 def test_fold_is_idempotent(text: str) -> None:
     assert fold(fold(text)) == fold(text)
+
+
+@given(st.text())
+def test_detect_script_shortcut_agrees(text: str) -> None:
+    assert detect_script(text, fold(text)) == detect_script(text)
 
 
 def test_detect_script() -> None:

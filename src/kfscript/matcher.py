@@ -281,7 +281,7 @@ class Matcher:
         hits = message.word_hits()
         if not hits:
             return message, [], {}, {}, Classification((), self._anger(folded, set()),
-                                                        detect_script(text), ())
+                                                        detect_script(text, folded), ())
         kinds = self.kinds
         live: list[Found] = []
         others: list[Found] = []
@@ -299,7 +299,7 @@ class Matcher:
                        if found_kinds & ANGER else set())
         classification = Classification(
             self._intents(fired) if fired else (), self._anger(folded, angry_terms),
-            detect_script(text), self._suppressed(text, cancelled) if cancelled else ())
+            detect_script(text, folded), self._suppressed(text, cancelled) if cancelled else ())
         return message, hits, cancelled, fired, classification
 
     def _cancellations(self, message: _Message, live: list[Found],

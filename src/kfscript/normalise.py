@@ -5,6 +5,10 @@ lower case, every kind of white space to a plain space, traditional to simplifie
 OpenCC's character table, a lone surrogate to U+FFFD), so a match at [start, end) in the
 folded text is at [start, end) in the original: spans need no offset map and can never
 drift. Folding is a single `str.translate`, done in C, and folding twice changes nothing.
+
+Full-width clause marks (，！？；：～) are left as they are: they end a clause in either
+width, so folding them would change no match, and left alone, most simplified messages fold
+to themselves, which tells their script without counting (see `detect_script`).
 """
 
 from __future__ import annotations
@@ -38,8 +42,9 @@ def _first_choices(filename: str) -> dict[str, str]:
 
 def _width_and_case() -> dict[str, str]:
     table: dict[str, str] = {}
-    for code in range(0xFF01, 0xFF5F):  # full-width ASCII
-        table[chr(code)] = chr(code - 0xFEE0)
+    for code in range(0xFF01, 0xFF5F):  # full-width ASCII, but for the clause marks
+        if chr(code) not in CLAUSE_MARKS:
+            table[chr(code)] = chr(code - 0xFEE0)
     for ranges in ((0xF900, 0xFB00), (0x2F00, 0x2FE0), (0x2460, 0x24FF)):
         for code in range(*ranges):  # compatibility ideographs, radicals, circled letters
             folded = unicodedata.normalize("NFKC", chr(code))
@@ -87,8 +92,14 @@ def fold(text: str) -> str:
     return text.translate(_tables()[0])
 
 
-def detect_script(text: str) -> str:
-    """'traditional' when more characters are traditional-only than simplified-only."""
+def detect_script(text: str, folded: str | None = None) -> str:
+    """'traditional' when more characters are traditional-only than simplified-only.
+
+    Folding changes every traditional-only character, so a text that `folded` shows
+    unchanged by folding is simplified with no counting at all: most simplified messages.
+    """
+    if folded == text:
+        return "simplified"
     _, drop_traditional, drop_simplified = _tables()
     traditional = len(text) - len(text.translate(drop_traditional))
     if not traditional:
