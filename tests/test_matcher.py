@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import kfscript
+
+from .conftest import MINI_RULES
 
 
 def intents(engine: kfscript.Engine, text: str) -> list[str]:
@@ -64,6 +69,18 @@ def test_anger_from_words_marks_and_emoji(mini: kfscript.Engine) -> None:
     assert mini.classify("杯子碎了😡").anger == 0.6
     assert mini.classify("气死了，杯子碎了！！").anger == round(1 - 0.2 * 0.4, 4)
     assert mini.classify("气死了").angry
+
+
+def test_repeated_marks_need_a_run_of_min_run(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(MINI_RULES, rules)
+    anger = rules / "_anger.yaml"
+    anger.write_text(anger.read_text(encoding="utf-8").replace("min_run: 2", "min_run: 3"),
+                     encoding="utf-8")
+    engine = kfscript.Engine.from_paths(rules=rules)
+    assert engine.classify("杯子碎了！！").anger == 0.0
+    assert engine.classify("杯子碎了！?！").anger == 0.6  # any marks, either width, in a row
+    assert engine.classify("杯子碎了！！，！").anger == 0.0
 
 
 def test_scores_are_in_range_and_sorted(mini: kfscript.Engine) -> None:
