@@ -464,8 +464,11 @@ engine = kfscript.Engine.from_paths(rules=sys.argv[1] or None)
 loaded = time.perf_counter() - start
 engine.classify(sys.argv[2])
 wall = time.perf_counter() - start
-print(json.dumps({"build_s": wall, "load_s": loaded, "before_kb": before, "after_kb": rss_kb(),
-                  "peak_kb": peak_kb(), "entries": len(engine.matcher.terms)}))
+after, peak = rss_kb(), peak_kb()
+scanner = getattr(engine.matcher, "scanner", None)
+entries = len(scanner.entries()) if scanner else len(engine.matcher.terms)
+print(json.dumps({"build_s": wall, "load_s": loaded, "before_kb": before, "after_kb": after,
+                  "peak_kb": peak, "entries": entries}))
 """
 BUILD_PROBE = "在吗？收到的杯子碎了，还少了一个螺丝，我要退款！！"
 """A message with terms in it, so the one classify after a build loads the segmenter too."""
@@ -712,6 +715,8 @@ class Results:
     batch: list[BatchRun] = field(default_factory=list)
     workers: bool = False
     cache_hooks: list[str] = field(default_factory=list)
+    memo: tuple[int, int, int] | None = None
+    """The segmenter's stretch memo after the bundled run: size, longest stretch, bound."""
     profile: str = ""
     problems: list[str] = field(default_factory=list)
 
@@ -766,6 +771,15 @@ def rule_terms(engine: kfscript.Engine) -> tuple[str, ...]:
     return tuple(term for term, kind in zip(terms, kinds, strict=True) if kind & ~crossing)
 
 
+def automaton_entries(engine: kfscript.Engine) -> tuple[str, ...]:
+    """Everything kfscript's automaton looks for once jieba is loaded: the rule terms and,
+    in a version that scans for them in the same pass, jieba's dictionary words."""
+    scanner = getattr(engine.matcher, "scanner", None)
+    if scanner is None or not hasattr(scanner, "entries"):
+        return tuple(engine.matcher.terms)
+    return tuple(scanner.entries())
+
+
 def latency_for(label: str, engine: kfscript.Engine, classify: Method, suggest: Method,
                 warm: Sequence[str], texts: Sequence[str], settings: Settings) -> SizeResult:
     """Every method's latency on one rule set; peers use exactly the rule set's terms.
@@ -774,7 +788,7 @@ def latency_for(label: str, engine: kfscript.Engine, classify: Method, suggest: 
     ratios compare numbers taken minutes apart at most, whatever else the machine is doing.
     """
     terms = rule_terms(engine)
-    entries = tuple(engine.matcher.terms)
+    entries = automaton_entries(engine)
     result = SizeResult(label, len(terms), len(entries))
     log(f"{label}: {len(terms):,} rule terms, {len(entries):,} automaton entries")
     result.rows.append(measure("kfscript classify", classify, warm, texts))
@@ -787,6 +801,8 @@ def latency_for(label: str, engine: kfscript.Engine, classify: Method, suggest: 
     if len(entries) != len(terms) and optional_module("ahocorasick") is not None:
         result.rows.append(measure("pyahocorasick (bare, all entries)", aho_scanner(entries),
                                    folded_warm, folded, "kfscript's own automaton vocabulary"))
+        del entries
+        gc.collect()
     return result
 
 
@@ -875,6 +891,7 @@ def measure_latency(results: Results, engine: kfscript.Engine, rule_sets: dict[i
     jieba.initialize()
     results.sizes.append(latency_for("bundled", engine, kfscript.classify, default_suggest,
                                      warm, texts, settings))
+    results.memo = memo_state(engine)
     for size, folder in rule_sets.items():
         log(f"building the +{size:,}-term engine")
         try:
@@ -886,6 +903,17 @@ def measure_latency(results: Results, engine: kfscript.Engine, rule_sets: dict[i
                                          suggester(big), warm, texts, settings))
         del big
         gc.collect()
+
+
+def memo_state(engine: kfscript.Engine) -> tuple[int, int, int] | None:
+    """How many short stretches' word edges the segmenter remembered, if it has a memo."""
+    from kfscript import segment
+
+    memo = getattr(engine.matcher.segmenter, "memo", None)
+    if memo is None:
+        return None
+    return len(memo), int(getattr(segment, "MEMO_LONGEST", 0)), int(getattr(segment,
+                                                                         "MEMO_SIZE", 0))
 
 
 def measure_processes(results: Results, rule_sets: dict[int, Path], scratch: Path,
@@ -1035,11 +1063,18 @@ def latency_tables(results: Results) -> list[str]:
         "kfscript and jieba.lcut get the raw message (kfscript's time includes folding); "
         "the regex loop, flashtext and the bare automaton get the folded message (folding "
         "not timed) and exactly the rule terms of that rule set: `engine.matcher.terms`, "
-        "less any entries kfscript adds for its own bookkeeping (jieba dictionary words it "
-        "scans for; when there are any, an extra 'all entries' row scans those too). The "
+        "less any entries kfscript adds for its own bookkeeping. kfscript's automaton also "
+        "holds jieba's dictionary words once jieba is loaded (it finds terms and word "
+        "crossings in one pass), so an extra 'all entries' row scans those too. The "
         "regex loop's patterns are compiled once, outside the timing.",
         "",
     ]
+    if results.memo:
+        held, longest, bound = results.memo
+        lines += [f"kfscript's segmenter remembers the word edges of short stretches (up to "
+                  f"{longest} characters, at most {bound:,} of them): the pieces between "
+                  f"positions no dictionary word crosses, not messages. After the bundled "
+                  f"run it held {held:,}. Every message timed was distinct.", ""]
     for size in results.sizes:
         jieba_row = size.find("jieba.lcut")
         base_median = jieba_row.median_us if jieba_row else 0.0

@@ -125,7 +125,7 @@ def test_a_negated_term_is_reported_as_suppressed(engine: kfscript.Engine) -> No
 
 def test_prepare_loads_the_dictionary_up_front() -> None:
     engine = kfscript.Engine.from_paths(rules=MINI_RULES)
-    scanner = engine.matcher._scanner
+    scanner = engine.matcher.scanner
     assert not scanner.loaded
     engine.prepare()
     assert scanner.loaded

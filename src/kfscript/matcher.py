@@ -237,14 +237,15 @@ class Matcher:
                        if self.anger.emoji else None)
         """Any anger emoji: one C-level search instead of a set lookup per character."""
         self.longest_term = max((len(term) for term in self.terms), default=1)
-        self._scanner = Scanner(self.terms, self.segmenter)
+        self.scanner = Scanner(self.terms, self.segmenter)
+        """Finds the terms (and, once jieba is loaded, the crossings) in a message."""
 
     def __getstate__(self) -> dict[str, Any]:
         """The fields only; the tables and the automaton (not picklable) are remade on load:
         milliseconds for the bundled rules, a third of a second at 100,000 terms; the automaton
         with jieba's dictionary words in it is made again when a message first needs it."""
         return {name: value for name, value in self.__dict__.items()
-                if not name.startswith("_") and name != "longest_term"}
+                if not name.startswith("_") and name not in ("longest_term", "scanner")}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
@@ -252,7 +253,7 @@ class Matcher:
 
     def prepare(self) -> None:
         """Load jieba's dictionary now, not on the first message that needs word edges."""
-        self._scanner.load()
+        self.scanner.load()
 
     def rules_using(self, term: int) -> tuple[int, ...]:
         return tuple(sorted({*self._any_rules[term],
@@ -275,7 +276,7 @@ class Matcher:
     def _match(self, text: str) -> tuple[_Message, list[Found], dict[Found, Found],
                                           dict[int, tuple[Span, ...]], Classification]:
         folded = fold(text)
-        message = _Message(folded, self._scanner)
+        message = _Message(folded, self.scanner)
         hits = message.word_hits()
         if not hits:
             return message, [], {}, {}, Classification((), self._anger(folded, set()),

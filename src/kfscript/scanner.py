@@ -40,6 +40,15 @@ class Scanner:
         """Load jieba's dictionary and build the full automaton, if not done yet."""
         self._load()
 
+    def entries(self) -> list[str]:
+        """Everything the full automaton looks for, in its order: the terms, then the
+        dictionary words that are not terms (loads jieba's dictionary)."""
+        return self._entries(self.segmenter.dictionary_words())
+
+    def _entries(self, words: dict[str, None]) -> list[str]:
+        known = set(self.terms)
+        return [*self.terms, *(word for word in words if word not in known)]
+
     def terms_in(self, folded: str) -> list[Found]:
         """Every occurrence of every term, overlapping ones included."""
         return self._terms_only.find_matches_as_indexes(folded, overlapping=True)
@@ -66,9 +75,7 @@ class Scanner:
         with self._lock:
             if self._full is None:
                 words = self.segmenter.dictionary_words()
-                known = set(self.terms)
-                extra = [word for word in words if word not in known]
-                crosses = (bytes(len(term) > 1 and term in words for term in self.terms)
-                           + b"\x01" * len(extra))
-                self._full = (ahocorasick_rs.AhoCorasick([*self.terms, *extra]), crosses)
+                entries = self._entries(words)
+                crosses = bytes(len(entry) > 1 and entry in words for entry in entries)
+                self._full = (ahocorasick_rs.AhoCorasick(entries), crosses)
             return self._full
