@@ -9,7 +9,8 @@ dictionary found in the clause, so a position that no dictionary word *crosses* 
 before it and ends after it) is a word boundary on every path, whatever jieba chooses, and
 the clause's words on either side of such a point are independent of each other. So:
 
-- a hit whose edges are clause edges needs nothing (the cold-start "在吗" loads no jieba);
+- until jieba is loaded, a message whose hits are whole clauses, or lie in clauses that are
+  themselves rule terms (cut at build time), needs nothing (the cold-start "在吗");
 - otherwise one scan of the message with an automaton over jieba's whole dictionary (in
   Rust, built once, on first need, together with the rule terms: scanner.py) finds the
   crossed positions; a hit whose edges are not crossed is on word boundaries;
@@ -38,7 +39,7 @@ dictionary graph (jieba's own get_DAG and calc), without cut()'s per-call splitt
 
 MEMO_LONGEST = 8
 MEMO_SIZE = 50_000
-"""Short stretches ("不是", "没发货") recur across messages; their boundaries are remembered,
+"""Short stretches ("不是", "没发货") recur across messages; their word edges are remembered,
 up to this many, so common ambiguities cost one dict lookup (a bound, not a message cache)."""
 
 ASCII_RUN = re.compile("[a-zA-Z0-9]{2,}")
