@@ -96,6 +96,35 @@ def test_one_engine_serves_many_threads(engine: kfscript.Engine) -> None:
     assert failures == []
 
 
+def test_threads_racing_the_first_dictionary_load_build_it_once() -> None:
+    texts = ["杯子碎了", "打破纪录了", "这个多少钱", "東西壞了！！", "没有破损，就是颜色发错了"]
+    expected = [kfscript.Engine.from_paths(rules=MINI_RULES).classify(t) for t in texts]
+    engine = kfscript.Engine.from_paths(rules=MINI_RULES)
+    segmenter = engine.matcher.segmenter
+    loads: list[int] = []
+    original = segmenter.dictionary_words
+
+    def counted() -> dict[str, None]:
+        loads.append(1)
+        return original()
+
+    segmenter.dictionary_words = counted  # type: ignore[method-assign]
+    start = threading.Barrier(4)
+    results: list[list[kfscript.Classification]] = []
+
+    def work() -> None:
+        start.wait()
+        results.append([engine.classify(text) for text in texts])
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [expected] * 4
+    assert loads == [1]
+
+
 def test_engine_is_frozen(engine: kfscript.Engine) -> None:
     with pytest.raises(AttributeError):
         engine.extra = 1  # type: ignore[attr-defined]
