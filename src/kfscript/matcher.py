@@ -106,11 +106,6 @@ class _Message:
             crossings = self._crossings = self.scanner.scan(self.folded)[1]
         return crossings
 
-    def _stretch_edges(self, left: int, right: int) -> int:
-        """Word edges of the stretch [left, right), relative to `left`, as a bit mask."""
-        stretch = self.folded[left:right]
-        return self.segmenter.memo.get(stretch) or self.segmenter.edges(stretch)
-
     def _settled_without_dictionary(self, found: list[Found]) -> list[Found] | None:
         """The word hits, if every match is its whole clause or lies in a clause that is
         itself a rule term (cut at build time), so jieba need not load; else None."""
@@ -154,7 +149,7 @@ class _Message:
             if crossings[start] or crossings[end]:
                 left = crossings.rfind(0, 0, start + 1)
                 stretch = folded[left:crossings.find(0, end)]
-                edges = memo.get(stretch) or segmenter.edges(stretch)
+                edges = memo.get(stretch) or segmenter.edges(stretch)  # a mask is never 0
                 if not (edges >> (start - left) & 1 and edges >> (end - left) & 1):
                     continue
             append(match)
@@ -170,7 +165,7 @@ class _Message:
         while crossed != -1:
             left = crossings.rfind(0, 0, crossed)
             right = crossings.find(0, crossed)
-            edges = self._stretch_edges(left, right)
+            edges = self.segmenter.edges(self.folded[left:right])
             gap -= sum(1 for p in range(max(left, start) + 1, min(right, later))
                        if not edges >> (p - left) & 1)
             crossed = crossings.find(1, right, later)
