@@ -77,6 +77,16 @@ def test_large_message_in_linear_time(engine: kfscript.Engine) -> None:
     assert large_time < 10 * small_time * 3  # ten times the text, well under 30x the time
 
 
+@pytest.mark.parametrize("text", ["呵呵" * 4000, "ok" * 8000,
+                                  "快递" * 300 + "哈哈" * 1000 + "破损" * 300])
+def test_a_long_repetitive_message_cuts_each_stretch_once(engine: kfscript.Engine,
+                                                         text: str) -> None:
+    # thousands of hits share one stretch; cutting it again for each hit took minutes
+    started = time.perf_counter()
+    engine.classify(text)
+    assert time.perf_counter() - started < 10
+
+
 def test_one_engine_serves_many_threads(engine: kfscript.Engine) -> None:
     texts = ["杯子碎了", "还少了一个螺丝", "在吗", "東西壞了！！", "没有破损，就是颜色发错了"]
     expected = {t: engine.classify(t) for t in texts}

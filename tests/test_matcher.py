@@ -83,6 +83,17 @@ def test_repeated_marks_need_a_run_of_min_run(tmp_path: Path) -> None:
     assert engine.classify("杯子碎了！！，！").anger == 0.0
 
 
+def test_repeated_marks_written_in_one_width_find_both(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(MINI_RULES, rules)
+    anger = rules / "_anger.yaml"
+    anger.write_text(anger.read_text(encoding="utf-8").replace('"!！?？"', '"!?"'),
+                     encoding="utf-8")
+    engine = kfscript.Engine.from_paths(rules=rules)
+    assert engine.classify("杯子碎了！！").anger == 0.6
+    assert engine.classify("杯子碎了？!").anger == 0.6
+
+
 def test_scores_are_in_range_and_sorted(mini: kfscript.Engine) -> None:
     found = mini.classify("不想要了，退款，杯子碎了").intents
     assert all(0 < hit.score <= 1 for hit in found)

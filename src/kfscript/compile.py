@@ -25,7 +25,7 @@ from .matcher import (
     NegationSpec,
 )
 from .models import RuleFile
-from .normalise import CLAUSE_MARKS, fold, to_traditional
+from .normalise import CLAUSE_MARKS, fold, in_either_width, to_traditional
 from .ranking import Phrase, Phrasebook
 from .render import Template
 from .segment import Segmenter
@@ -96,7 +96,8 @@ def compile_rules(sources: RuleSources) -> Matcher:
                 for term, weight in anger_file.cues.items()}
         marks = None
         if anger_file.repeated_marks:
-            chars = re.escape("".join(sorted(set(fold(anger_file.repeated_marks.marks)))))
+            # full-width clause marks stay as typed, so "!" must also find "！"
+            chars = re.escape("".join(sorted(in_either_width(anger_file.repeated_marks.marks))))
             marks = re.compile(f"[{chars}]{{{anger_file.repeated_marks.min_run},}}")
         anger = AngerSpec(
             cues, marks, anger_file.repeated_marks.weight if anger_file.repeated_marks else 0.0,

@@ -2,9 +2,9 @@
 
 Built once by compile.py, then only read. The scanner (scanner.py) finds every term the
 rules need: rule terms, vetoes, negation cues, scope breakers and anger cues, all folded to
-one script. Per message the matcher scans once, keeps the hits that
-line up with word boundaries, lets negation cues cancel the terms they govern, and evaluates
-only the rules whose terms were hit.
+one script. Per message the matcher scans once (twice for the message that first needs
+jieba), keeps the hits that line up with word boundaries, lets negation cues cancel the
+terms they govern, and evaluates only the rules whose terms were hit.
 
 The hot path is written for CPython's costs: a hit stays the automaton's own (term, start,
 end) tuple, per-term and per-rule facts are read from tuples indexed by number, clauses are
@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 from .normalise import clauses, detect_script, fold
 from .results import Classification, IntentHit, Span, Suppression
 from .scanner import Found, Scanner
-from .segment import Segmenter
+from .segment import MEMO_LONGEST, Segmenter
 from .taxonomy import FALLBACK_INTENT, INTENTS
 
 RULE, VETO, CUE, NOT_CUE, BREAKER, ANGER = 1, 2, 4, 8, 16, 32
@@ -82,22 +82,26 @@ class Trace:
 
 
 class _Message:
-    """The per-message state: folded text, hits, clauses and crossings, each made on need."""
+    """The per-message state: folded text, clauses, crossings and cut stretches, each made
+    on need."""
 
-    __slots__ = ("_crossings", "_starts", "folded", "scanner", "segmenter")
+    __slots__ = ("_crossings", "_cuts", "_spans", "_starts", "folded", "scanner", "segmenter")
 
     def __init__(self, folded: str, scanner: Scanner) -> None:
         self.folded = folded
         self.scanner = scanner
         self.segmenter = scanner.segmenter
+        self._spans: list[tuple[int, int]] = []
         self._starts: list[int] | None = None
         self._crossings: bytearray | None = None
+        self._cuts: dict[tuple[int, int], tuple[int, int]] = {}
 
     def clause_of(self, position: int) -> int:
         """The number of the clause holding `position` (clauses are found on first need)."""
         starts = self._starts
         if starts is None:
-            starts = self._starts = [start for start, _ in clauses(self.folded)]
+            self._spans = clauses(self.folded)
+            starts = self._starts = [start for start, _ in self._spans]
         return bisect_right(starts, position) - 1
 
     def crossings(self) -> bytearray:
@@ -105,6 +109,23 @@ class _Message:
         if crossings is None:
             crossings = self._crossings = self.scanner.scan(self.folded)[1]
         return crossings
+
+    def _edges_from(self, left: int, right: int) -> tuple[int, int]:
+        """Word edges around the stretch [left, right), as a bit mask and the position its
+        bit 0 stands for. Each stretch is cut once per message (a long message can hold
+        thousands of hits in one stretch); one that is a near-tie alone is decided by its
+        whole clause, as jieba would cut it."""
+        found = self._cuts.get((left, right))
+        if found is None:
+            edges = self.segmenter.edges(self.folded[left:right])
+            if edges:
+                found = (edges, left)
+            else:
+                clause = self.clause_of(left)  # finds the clauses first
+                first, last = self._spans[clause]
+                found = (self.segmenter.whole(self.folded[first:last]), first)
+            self._cuts[(left, right)] = found
+        return found
 
     def _settled_without_dictionary(self, found: list[Found]) -> list[Found] | None:
         """The word hits, if every match is its whole clause or lies in a clause that is
@@ -142,14 +163,17 @@ class _Message:
         self._crossings = crossings
         hits: list[Found] = []
         append = hits.append
-        folded, segmenter = self.folded, self.segmenter
-        memo = segmenter.memo
+        folded, memo = self.folded, self.segmenter.memo
         for match in found:
             _, start, end = match
             if crossings[start] or crossings[end]:
                 left = crossings.rfind(0, 0, start + 1)
-                stretch = folded[left:crossings.find(0, end)]
-                edges = memo.get(stretch) or segmenter.edges(stretch)  # a mask is never 0
+                right = crossings.find(0, end)
+                # the common case, a short stretch already cut, costs one dict lookup;
+                # None (not yet cut, or long) and 0 (a near-tie) take the careful way
+                edges = memo.get(folded[left:right]) if right - left <= MEMO_LONGEST else None
+                if not edges:
+                    edges, left = self._edges_from(left, right)
                 if not (edges >> (start - left) & 1 and edges >> (end - left) & 1):
                     continue
             append(match)
@@ -165,9 +189,9 @@ class _Message:
         while crossed != -1:
             left = crossings.rfind(0, 0, crossed)
             right = crossings.find(0, crossed)
-            edges = self.segmenter.edges(self.folded[left:right])
+            edges, origin = self._edges_from(left, right)
             gap -= sum(1 for p in range(max(left, start) + 1, min(right, later))
-                       if not edges >> (p - left) & 1)
+                       if not edges >> (p - origin) & 1)
             crossed = crossings.find(1, right, later)
         return gap
 

@@ -92,6 +92,18 @@ def fold(text: str) -> str:
     return text.translate(_tables()[0])
 
 
+def in_either_width(chars: str) -> frozenset[str]:
+    """The folded characters, each with its folded full-width (or half-width) twin: what
+    folded text can hold where someone wrote one of `chars` ("!" and "！" both)."""
+    found: set[str] = set()
+    for char in chars:
+        code = ord(char)
+        twin = (chr(code + 0xFEE0) if 0x21 <= code <= 0x7E
+                else chr(code - 0xFEE0) if 0xFF01 <= code <= 0xFF5E else char)
+        found.update(fold(char), fold(twin))
+    return frozenset(found)
+
+
 def detect_script(text: str, folded: str | None = None) -> str:
     """'traditional' when more characters are traditional-only than simplified-only.
 

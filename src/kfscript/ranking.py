@@ -11,6 +11,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from .errors import VariableError
@@ -56,8 +57,8 @@ class Phrasebook:
     """The compiled phrasebank: phrases per (intent, step), best first; immutable.
 
     Whether two phrases are near-duplicates is a fact about the pair, not the message: it
-    is worked out the first time a message brings the two together and remembered (at
-    most once per pair and script, so it is bounded by the phrasebank's size).
+    is worked out the first time a message brings the two together and remembered (one
+    entry per ordered pair of phrases and script at most, however many messages come).
     """
 
     def __init__(self, phrases: tuple[Phrase, ...], calm: tuple[str, ...],
@@ -97,10 +98,10 @@ class Phrasebook:
     def values(self, variables: Mapping[str, str] | None,
                traditional: bool) -> Mapping[str, str]:
         """Default placeholder values in the customer's script, overridden by `variables`
-        (the defaults themselves when there are none: only read, never changed)."""
+        (a read-only view of the defaults when there are none: nothing to copy)."""
         defaults = self.defaults_traditional if traditional else self.defaults
         if variables is None:
-            return defaults
+            return MappingProxyType(defaults)
         if not isinstance(variables, Mapping):
             raise TypeError(f"variables must be a mapping of str to str, "
                             f"got {type(variables).__name__}")

@@ -18,12 +18,17 @@ the clause's words on either side of such a point are independent of each other.
   it between the nearest uncrossed points: the words there are the words the whole clause
   would have there.
 
-The answers are the same as segmenting every clause; `tests/reference.py` checks that.
+The answers are the same as segmenting every clause, with one caveat handled: when two ways
+to cut a stretch score the same to within floating-point rounding ("发货未发货"), adding the
+rest of the clause's score can tip jieba either way, so such a stretch is decided by cutting
+its whole clause. `tests/reference.py` checks the answers against jieba's cut of every
+whole clause.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import re
 import threading
 from typing import TYPE_CHECKING, Any
@@ -91,7 +96,7 @@ class Segmenter:
         vocabulary = tuple((word, int(tokenizer.suggest_freq(word, tune=True)))
                            for word in sorted({term for term in terms if len(term) > 1}))
         segmenter = cls(vocabulary, tokenizer)
-        segmenter.known = {term: segmenter._cut(term)
+        segmenter.known = {term: segmenter.whole(term)
                            for term in set(terms) if len(term) <= MEMO_LONGEST}
         return segmenter
 
@@ -126,32 +131,68 @@ class Segmenter:
         return list(self._ready().cut(clause, HMM=False))
 
     def edges(self, stretch: str) -> int:
-        """Where jieba puts word edges in `stretch`, as a bit mask: bit i is set when a word
-        starts or ends at offset i (so bits 0 and len(stretch) always are)."""
+        """Where jieba puts word edges in `stretch`, cut alone, as a bit mask: bit i is set
+        when a word starts or ends at offset i (so bits 0 and len(stretch) always are).
+        0 when two ways to cut it score the same to within rounding: then the clause around
+        it can tip jieba either way, and only a cut of the whole clause (`whole`) decides."""
         if len(stretch) > MEMO_LONGEST:
-            return self._cut(stretch)
+            return self._cut(stretch, ties=True)
         found = self.memo.get(stretch)
         if found is None:
-            found = self.known.get(stretch)
-            if found is None:
-                found = self._cut(stretch)
+            found = self._cut(stretch, ties=True)
             if len(self.memo) >= MEMO_SIZE:
                 self.memo.clear()
             self.memo[stretch] = found
         return found
 
-    def _cut(self, clause: str) -> int:
+    def whole(self, clause: str) -> int:
+        """Word edges of a whole clause as jieba cuts it, as a bit mask (never 0)."""
+        return self._cut(clause, ties=False)
+
+    def _cut(self, text: str, ties: bool) -> int:
         tokenizer = self._ready()
         edges = 1  # bit 0: the start
         position = 0
-        if HAN_ONLY.fullmatch(clause):
+        if HAN_ONLY.fullmatch(text):
+            dag = tokenizer.get_DAG(text)
             route: dict[int, tuple[float, int]] = {}
-            tokenizer.calc(clause, tokenizer.get_DAG(clause), route)
-            while position < len(clause):
+            tokenizer.calc(text, dag, route)
+            if ties and _near_tie(tokenizer, text, dag, route):
+                return 0
+            while position < len(text):
                 position = route[position][1] + 1
                 edges |= 1 << position
             return edges
-        for word in tokenizer.cut(clause, HMM=False):
+        if ties:
+            import jieba
+
+            for block in jieba.re_han_default.findall(text):  # the pieces cut() routes alone
+                dag = tokenizer.get_DAG(block)
+                route = {}
+                tokenizer.calc(block, dag, route)
+                if _near_tie(tokenizer, block, dag, route):
+                    return 0
+        for word in tokenizer.cut(text, HMM=False):
             position += len(word)
             edges |= 1 << position
         return edges
+
+
+NEAR_TIE = 1e-9
+"""Two routes whose log-probabilities differ by less than this may swap places once the
+scores of the rest of the clause are added (floating-point sums round differently)."""
+
+
+def _near_tie(tokenizer: jieba.Tokenizer, text: str, dag: dict[int, list[int]],
+              route: dict[int, tuple[float, int]]) -> bool:
+    """Whether some choice on jieba's best route through `text` was nearly a tie: the same
+    scoring as jieba's `calc`, looking at the runner-up at every step of the route."""
+    log_total = math.log(tokenizer.total)
+    position = 0
+    while position < len(text):
+        scores = sorted(math.log(tokenizer.FREQ.get(text[position:end + 1]) or 1) - log_total
+                        + route[end + 1][0] for end in dag[position])
+        if len(scores) > 1 and scores[-1] - scores[-2] < NEAR_TIE:
+            return True
+        position = route[position][1] + 1
+    return False
