@@ -104,6 +104,11 @@ class _Message:
             starts = self._starts = [start for start, _ in self._spans]
         return bisect_right(starts, position) - 1
 
+    def _clause_around(self, position: int) -> tuple[int, int]:
+        """[start, end) of the clause holding `position`."""
+        clause = self.clause_of(position)  # finds the clauses first
+        return self._spans[clause]
+
     def crossings(self) -> bytearray:
         crossings = self._crossings
         if crossings is None:
@@ -121,8 +126,7 @@ class _Message:
             if edges:
                 found = (edges, left)
             else:
-                clause = self.clause_of(left)  # finds the clauses first
-                first, last = self._spans[clause]
+                first, last = self._clause_around(left)
                 found = (self.segmenter.whole(self.folded[first:last]), first)
             self._cuts[(left, right)] = found
         return found
@@ -131,12 +135,10 @@ class _Message:
         """The word hits, if every match is its whole clause or lies in a clause that is
         itself a rule term (cut at build time), so jieba need not load; else None."""
         hits: list[Found] = []
-        spans = clauses(self.folded)
-        starts = [start for start, _ in spans]
         known = self.segmenter.known
         for match in found:
             _, start, end = match
-            first, last = spans[bisect_right(starts, start) - 1]
+            first, last = self._clause_around(start)
             if start != first or end != last:
                 whole = known.get(self.folded[first:last])
                 if whole is None:
@@ -436,12 +438,6 @@ class Matcher:
     def _scored(self, numbers: list[int],
                 fired: dict[int, tuple[Span, ...]]) -> list[IntentHit]:
         intent_of, own_score = self._intent_of, self._own_score
-        if len(numbers) == 1:
-            number = numbers[0]
-            if own_score[number] < REPORTED:
-                return []
-            return [IntentHit(intent_of[number], own_score[number], self._ids[number],
-                              fired[number])]
         by_intent: dict[str, list[int]] = {}
         for number in numbers:
             intent = intent_of[number]
