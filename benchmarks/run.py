@@ -1175,7 +1175,10 @@ def compare(name: str, goal: str, value: float | None, limit: float | None,
     if value is None or limit is None:
         return Target(name, goal, "not measured in this run", None)
     passed = value >= limit if higher_is_better else value <= limit
-    return Target(name, goal, f"{value:,.2f}{unit}", passed)
+    shown = f"{value:,.2f}"
+    if (float(shown.replace(",", "")) == limit) != (value == limit):
+        shown = f"{value:,.4f}"  # 1.6993 must not read as a failing "1.70" against 1.7
+    return Target(name, goal, f"{shown}{unit}", passed)
 
 
 def div(a: float | None, b: float | None) -> float | None:
