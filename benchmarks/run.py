@@ -11,7 +11,8 @@ Why each measurement is shaped the way it is:
 - Latency is per message (median and p95 of `time.perf_counter_ns` around one call), because
   a shop assistant waits for one message at a time; every method sees the same messages in
   the same order, after a warm-up on a separate slice, and all messages are distinct so no
-  method can profit from a cache.
+  method can profit from a cache. The methods take turns, 500 messages each, so a busy
+  spell on shared cores lands on all of them (one run once had kfscript alone slowed).
 - Larger rule sets are real jieba dictionary words, not random strings, so they hit real
   messages and exercise segmentation the way a big shop vocabulary would.
 - Cold start, build time and memory are measured in fresh child processes, so nothing the
@@ -416,6 +417,47 @@ def measure(name: str, method: Method, warm: Sequence[str], texts: Sequence[str]
                    percentile(spent, 0.95) / 1000, note)
 
 
+BLOCK = 500
+"""Messages a method times in a row before the next method takes the same block."""
+
+
+@dataclass
+class Timed:
+    """One method to time, with its own inputs (raw or folded messages)."""
+
+    name: str
+    method: Method
+    warm: Sequence[str]
+    texts: Sequence[str]
+    note: str = ""
+
+
+def measure_together(timed: Sequence[Timed]) -> list[Latency]:
+    """Time several methods on the same messages, block by block in turn.
+
+    Each method runs BLOCK messages in a row (its caches warm, as in real use), then the
+    next method takes the same block, in alternating order: a machine that slows down for
+    a while slows every method alike, so the ratios hold even when shared cores are busy.
+    """
+    for item in timed:
+        for text in item.warm:
+            item.method(text)
+    gc.collect()
+    spent: list[list[int]] = [[] for _ in timed]
+    order = list(range(len(timed)))
+    for start in range(0, max((len(item.texts) for item in timed), default=0), BLOCK):
+        for index in order:
+            item = timed[index]
+            spent[index] += time_each(item.method, item.texts[start:start + BLOCK])
+        order.reverse()
+    found = []
+    for item, times in zip(timed, spent, strict=True):
+        times.sort()
+        found.append(Latency(item.name, len(times), statistics.median(times) / 1000,
+                             percentile(times, 0.95) / 1000, item.note))
+    return found
+
+
 def log(message: str) -> None:
     """Progress on stderr, so a long run shows where it is."""
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
@@ -730,9 +772,9 @@ def default_engine() -> kfscript.Engine:
                  f"{error}")
 
 
-def peers(result: SizeResult, terms: Sequence[str], warm: Sequence[str],
-          folded: Sequence[str], settings: Settings) -> None:
-    """Time the regex loop, flashtext and the bare automaton on the same folded messages."""
+def regex_row(result: SizeResult, terms: Sequence[str], warm: Sequence[str],
+              folded: Sequence[str], settings: Settings) -> None:
+    """The regex loop, timed on its own: at ~1 ms a message and more it is sampled."""
     if len(terms) < REGEX_FULL_LIMIT:
         result.rows.append(measure("regex loop", regex_loop(terms), warm[:20], folded))
     elif settings.smoke:
@@ -742,15 +784,26 @@ def peers(result: SizeResult, terms: Sequence[str], warm: Sequence[str],
         sample = folded[:REGEX_SAMPLE]
         result.rows.append(measure("regex loop", regex_loop(terms), warm[:5], sample,
                                    f"first {len(sample)} messages only (slow)"))
+
+
+def peers(result: SizeResult, terms: Sequence[str], entries: Sequence[str],
+          warm: Sequence[str], folded: Sequence[str]) -> list[Timed]:
+    """flashtext and the bare automaton over the same folded messages, to be timed together
+    with kfscript; an 'all entries' automaton too when kfscript's holds more than terms."""
+    timed = []
     if optional_module("flashtext") is None:
         result.skipped.append(("flashtext", "not installed (pip install flashtext)"))
     else:
-        result.rows.append(measure("flashtext", flashtext_extractor(terms), warm, folded))
+        timed.append(Timed("flashtext", flashtext_extractor(terms), warm, folded))
     if optional_module("ahocorasick") is None:
         result.skipped.append(("pyahocorasick (bare)", "not installed (pip install "
                                                        "pyahocorasick)"))
-    else:
-        result.rows.append(measure("pyahocorasick (bare)", aho_scanner(terms), warm, folded))
+        return timed
+    timed.append(Timed("pyahocorasick (bare)", aho_scanner(terms), warm, folded))
+    if len(entries) != len(terms):
+        timed.append(Timed("pyahocorasick (bare, all entries)", aho_scanner(entries), warm,
+                           folded, "kfscript's own automaton vocabulary"))
+    return timed
 
 
 def rule_terms(engine: kfscript.Engine) -> tuple[str, ...]:
@@ -784,25 +837,26 @@ def latency_for(label: str, engine: kfscript.Engine, classify: Method, suggest: 
                 warm: Sequence[str], texts: Sequence[str], settings: Settings) -> SizeResult:
     """Every method's latency on one rule set; peers use exactly the rule set's terms.
 
-    jieba.lcut is timed again for every rule set, right after kfscript, so each table's
-    ratios compare numbers taken minutes apart at most, whatever else the machine is doing.
+    kfscript, jieba.lcut, flashtext and the bare automata are timed together, block by
+    block in turn (`measure_together`), so each table's ratios compare numbers taken within
+    a second of each other, whatever else the machine is doing.
     """
     terms = rule_terms(engine)
     entries = automaton_entries(engine)
     result = SizeResult(label, len(terms), len(entries))
     log(f"{label}: {len(terms):,} rule terms, {len(entries):,} automaton entries")
-    result.rows.append(measure("kfscript classify", classify, warm, texts))
-    result.rows.append(measure("kfscript suggest(k=3)", suggest, warm, texts))
-    result.rows.append(measure("jieba.lcut", jieba_cut, warm, texts))
-    log(f"{label}: timing peers")
     folded_warm = [fold(text) for text in warm]
     folded = [fold(text) for text in texts]
-    peers(result, terms, folded_warm, folded, settings)
-    if len(entries) != len(terms) and optional_module("ahocorasick") is not None:
-        result.rows.append(measure("pyahocorasick (bare, all entries)", aho_scanner(entries),
-                                   folded_warm, folded, "kfscript's own automaton vocabulary"))
-        del entries
-        gc.collect()
+    timed = [Timed("kfscript classify", classify, warm, texts),
+             Timed("kfscript suggest(k=3)", suggest, warm, texts),
+             Timed("jieba.lcut", jieba_cut, warm, texts),
+             *peers(result, terms, entries, folded_warm, folded)]
+    del entries
+    result.rows += measure_together(timed)
+    del timed
+    gc.collect()
+    log(f"{label}: timing the regex loop")
+    regex_row(result, terms, folded_warm, folded, settings)
     return result
 
 
@@ -1059,7 +1113,9 @@ def latency_tables(results: Results) -> list[str]:
         "## Per-message latency",
         "",
         "Median and p95 of one call per message, in microseconds; the ratios divide by "
-        "jieba.lcut's median (and p95), timed again on each rule set right after kfscript. "
+        "jieba.lcut's median (and p95). On each rule set kfscript, jieba.lcut, flashtext and "
+        "the bare automata are timed together, 500 messages at a time each in turn, so a "
+        "busy spell on the machine slows all of them alike; the regex loop is timed after. "
         "kfscript and jieba.lcut get the raw message (kfscript's time includes folding); "
         "the regex loop, flashtext and the bare automaton get the folded message (folding "
         "not timed) and exactly the rule terms of that rule set: `engine.matcher.terms`, "
