@@ -71,25 +71,26 @@ def test_anger_from_words_marks_and_emoji(mini: kfscript.Engine) -> None:
     assert mini.classify("气死了").angry
 
 
-def test_repeated_marks_need_a_run_of_min_run(tmp_path: Path) -> None:
+def _mini_with_anger(tmp_path: Path, written: str, instead: str) -> kfscript.Engine:
+    """The mini rules with one piece of their anger file written differently."""
     rules = tmp_path / "rules"
     shutil.copytree(MINI_RULES, rules)
     anger = rules / "_anger.yaml"
-    anger.write_text(anger.read_text(encoding="utf-8").replace("min_run: 2", "min_run: 3"),
-                     encoding="utf-8")
-    engine = kfscript.Engine.from_paths(rules=rules)
+    text = anger.read_text(encoding="utf-8")
+    assert written in text
+    anger.write_text(text.replace(written, instead), encoding="utf-8")
+    return kfscript.Engine.from_paths(rules=rules)
+
+
+def test_repeated_marks_need_a_run_of_min_run(tmp_path: Path) -> None:
+    engine = _mini_with_anger(tmp_path, "min_run: 2", "min_run: 3")
     assert engine.classify("杯子碎了！！").anger == 0.0
     assert engine.classify("杯子碎了！?！").anger == 0.6  # any marks, either width, in a row
     assert engine.classify("杯子碎了！！，！").anger == 0.0
 
 
 def test_repeated_marks_written_in_one_width_find_both(tmp_path: Path) -> None:
-    rules = tmp_path / "rules"
-    shutil.copytree(MINI_RULES, rules)
-    anger = rules / "_anger.yaml"
-    anger.write_text(anger.read_text(encoding="utf-8").replace('"!！?？"', '"!?"'),
-                     encoding="utf-8")
-    engine = kfscript.Engine.from_paths(rules=rules)
+    engine = _mini_with_anger(tmp_path, '"!！?？"', '"!?"')
     assert engine.classify("杯子碎了！！").anger == 0.6
     assert engine.classify("杯子碎了？!").anger == 0.6
 
