@@ -76,6 +76,8 @@ class Scanner:
             if self._full is None:
                 words = self.segmenter.dictionary_words()
                 entries = self._entries(words)
-                crosses = bytes(len(entry) > 1 and entry in words for entry in entries)
+                # the entries after the terms are dictionary words: all of them cross
+                crosses = (bytes(len(term) > 1 and term in words for term in self.terms)
+                           + b"\x01" * (len(entries) - len(self.terms)))
                 self._full = (ahocorasick_rs.AhoCorasick(entries), crosses)
             return self._full
