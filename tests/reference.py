@@ -7,6 +7,11 @@ same classification (intents, scores, spans, suppressions, anger) on every messa
 
 from __future__ import annotations
 
+import logging
+from functools import cache
+
+import jieba
+
 from kfscript import Classification, Engine, IntentHit, Suppression
 from kfscript.matcher import ANGER, BREAKER, CUE, NOT_CUE, RULE, VETO
 from kfscript.normalise import CLAUSE_MARKS, clauses, detect_script, fold
@@ -15,8 +20,20 @@ from kfscript.taxonomy import INTENTS
 Found = tuple[int, int, int]  # start, end, term index
 
 
+@cache
+def jieba_with(vocabulary: tuple[tuple[str, int], ...]) -> jieba.Tokenizer:
+    """jieba itself, its whole dictionary loaded, with the rule vocabulary added."""
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    for word, count in vocabulary:
+        tokenizer.add_word(word, count)
+    return tokenizer
+
+
 def reference_classify(engine: Engine, text: str) -> Classification:
     m = engine.matcher
+    tokenizer = jieba_with(m.segmenter.vocabulary)
     folded = fold(text)
     ranges = clauses(folded)
 
@@ -27,7 +44,7 @@ def reference_classify(engine: Engine, text: str) -> Classification:
     for first, last in ranges:  # jieba's own cut of every clause, words end to end
         position = first
         boundaries.add(position)
-        for word in m.segmenter.words(folded[first:last]):
+        for word in tokenizer.cut(folded[first:last], HMM=False):
             position += len(word)
             boundaries.add(position)
     hits: list[Found] = []

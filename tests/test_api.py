@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import pickle
 import threading
 import time
+from collections.abc import Sequence
 
 import pytest
 
 import kfscript
+from kfscript import segment
+from kfscript.dictionary import Dictionary
 
 from .conftest import MINI_RULES
 
@@ -106,19 +110,26 @@ def test_one_engine_serves_many_threads(engine: kfscript.Engine) -> None:
     assert failures == []
 
 
-def test_threads_racing_the_first_dictionary_load_build_it_once() -> None:
+def _restored(built: kfscript.Engine) -> kfscript.Engine:
+    """The engine as a second start restores it from the cache: dictionary not loaded."""
+    return kfscript.Engine(pickle.loads(pickle.dumps(built.matcher)), built.phrasebank,
+                           built.rules_path, built.phrasebank_path)
+
+
+def test_threads_racing_the_first_dictionary_load_build_it_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     texts = ["杯子碎了", "打破纪录了", "这个多少钱", "東西壞了！！", "没有破损，就是颜色发错了"]
-    expected = [kfscript.Engine.from_paths(rules=MINI_RULES).classify(t) for t in texts]
-    engine = kfscript.Engine.from_paths(rules=MINI_RULES)
-    segmenter = engine.matcher.segmenter
+    built = kfscript.Engine.from_paths(rules=MINI_RULES, use_cache=False)
+    expected = [built.classify(t) for t in texts]
+    engine = _restored(built)
     loads: list[int] = []
-    original = segmenter.dictionary_words
 
-    def counted() -> dict[str, None]:
-        loads.append(1)
-        return original()
+    class Counted(Dictionary):
+        def __init__(self, terms: Sequence[str], vocabulary: Sequence[tuple[str, int]]) -> None:
+            loads.append(1)
+            super().__init__(terms, vocabulary)
 
-    segmenter.dictionary_words = counted  # type: ignore[method-assign]
+    monkeypatch.setattr(segment, "Dictionary", Counted)
     start = threading.Barrier(4)
     results: list[list[kfscript.Classification]] = []
 
@@ -163,7 +174,7 @@ def test_a_negated_term_is_reported_as_suppressed(engine: kfscript.Engine) -> No
 
 
 def test_prepare_loads_the_dictionary_up_front() -> None:
-    engine = kfscript.Engine.from_paths(rules=MINI_RULES)
+    engine = _restored(kfscript.Engine.from_paths(rules=MINI_RULES))
     scanner = engine.matcher.scanner
     assert not scanner.loaded
     engine.prepare()

@@ -105,8 +105,9 @@ def compile_rules(sources: RuleSources) -> Matcher:
             anger_file.emoji.weight if anger_file.emoji else 0.0)
     if terms.problems:
         raise RuleFileError.from_problems(terms.problems)
-    segmenter = Segmenter.build(list(terms.index))
-    return Matcher(tuple(terms.index), tuple(terms.kinds), tuple(rules),
+    all_terms = tuple(terms.index)
+    segmenter = Segmenter.build(all_terms)
+    return Matcher(all_terms, tuple(terms.kinds), tuple(rules),
                    NegationSpec(max_gap), anger, segmenter)
 
 

@@ -18,9 +18,10 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from .dictionary import Found
 from .normalise import clauses, detect_script, fold
 from .results import Classification, IntentHit, Span, Suppression
-from .scanner import Found, Scanner
+from .scanner import Scanner
 from .segment import MEMO_LONGEST, Segmenter
 from .taxonomy import FALLBACK_INTENT, INTENTS
 
@@ -258,7 +259,7 @@ class Matcher:
                        if self.anger.emoji else None)
         """Any anger emoji: one C-level search instead of a set lookup per character."""
         self.longest_term = max((len(term) for term in self.terms), default=1)
-        self.scanner = Scanner(self.terms, self.segmenter)
+        self.scanner = Scanner(self.segmenter)
         """Finds the terms (and, once jieba is loaded, the crossings) in a message."""
 
     def __getstate__(self) -> dict[str, Any]:
@@ -273,7 +274,7 @@ class Matcher:
         self._derive()
 
     def prepare(self) -> None:
-        """Load jieba's dictionary now, not on the first message that needs word edges."""
+        """Load the dictionary now, not on the first message that needs word edges."""
         self.scanner.load()
 
     def rules_using(self, term: int) -> tuple[int, ...]:

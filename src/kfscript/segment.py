@@ -1,18 +1,20 @@
-"""Word boundaries from jieba, with the rule vocabulary added, in a private tokenizer.
+"""Word boundaries as jieba cuts them, with the rule vocabulary added to its dictionary.
 
-A private `jieba.Tokenizer` keeps kfscript's vocabulary out of the process-wide default one.
-HMM is off: new-word guessing would make boundaries depend on unrelated characters, and the
-rule vocabulary already covers the words rules care about.
+jieba's own code (get_DAG, calc, cut) decides every cut, but over a compact copy of its
+dictionary (dictionary.py) rather than the 60 MB one jieba loads, and with kfscript's
+vocabulary kept out of jieba's process-wide default tokenizer. HMM is off: new-word
+guessing would make boundaries depend on unrelated characters, and the rule vocabulary
+already covers the words rules care about.
 
 Most hits never need jieba to run. With HMM off, jieba picks a path through the words of its
 dictionary found in the clause, so a position that no dictionary word *crosses* (starts
 before it and ends after it) is a word boundary on every path, whatever jieba chooses, and
 the clause's words on either side of such a point are independent of each other. So:
 
-- until jieba is loaded, a message whose hits are whole clauses, or lie in clauses that are
-  themselves rule terms (cut at build time), needs nothing (the cold-start "在吗");
+- until the dictionary is loaded, a message whose hits are whole clauses, or lie in clauses
+  that are themselves rule terms (cut at build time), needs nothing (the cold-start "在吗");
 - otherwise one scan of the message with an automaton over jieba's whole dictionary (in
-  Rust, built once, on first need, together with the rule terms: scanner.py) finds the
+  Rust, built once, on first need, together with the rule terms: dictionary.py) finds the
   crossed positions; a hit whose edges are not crossed is on word boundaries;
 - only a hit with a crossed edge is decided by jieba, which cuts just the stretch around
   it between the nearest uncrossed points: the words there are the words the whole clause
@@ -27,13 +29,12 @@ whole clause.
 
 from __future__ import annotations
 
-import logging
 import math
 import re
 import threading
 from typing import TYPE_CHECKING, Any
 
-from .normalise import CLAUSE_MARKS
+from .dictionary import Dictionary
 
 if TYPE_CHECKING:
     import jieba
@@ -57,78 +58,84 @@ def mark_ascii_runs(text: str, crossings: bytearray) -> None:
         crossings[run.start() + 1:run.end()] = b"\x01" * (run.end() - run.start() - 1)
 
 
-def _fresh_tokenizer() -> jieba.Tokenizer:
-    import jieba  # deferred: importing and loading jieba is most of a cold start
-
-    logging.getLogger("jieba").setLevel(logging.WARNING)
-    tokenizer = jieba.Tokenizer()
-    tokenizer.initialize()
-    return tokenizer
-
-
 class Segmenter:
     """Decides word boundaries in folded clauses; safe to share between threads.
 
-    `vocabulary` is the rule terms with the frequencies they were added with, in order, so
-    a segmenter restored from the cache rebuilds exactly the tokenizer it was built with.
-    The tokenizer is made on first need and never pickled.
+    `terms` are all the rule terms (the dictionary's first entries) and `vocabulary` the
+    multi-character ones with the frequencies they were added to jieba's dictionary with,
+    in order, so a segmenter restored from the cache rebuilds exactly the dictionary it was
+    built with. The dictionary is made on first need and never pickled.
     """
 
-    def __init__(self, vocabulary: tuple[tuple[str, int], ...],
-                 tokenizer: jieba.Tokenizer | None = None,
-                 known: dict[str, int] | None = None) -> None:
+    def __init__(self, terms: tuple[str, ...], vocabulary: tuple[tuple[str, int], ...],
+                 known: dict[str, int] | None = None,
+                 dictionary: Dictionary | None = None) -> None:
+        self.terms = terms
         self.vocabulary = vocabulary
         self.known = known or {}
-        """Each term's own word boundaries, cut at build time, as a bit mask (bit i: a word
-        edge at offset i; small to store and quick to unpickle): a clause that is just a
-        term ("在吗", "谢谢") is answered without loading jieba."""
-        self._tokenizer = tokenizer
+        """The word boundaries of each term that holds another term, cut at build time, as
+        a bit mask (bit i: a word edge at offset i; small to store and quick to unpickle):
+        a clause that is just a term ("在吗", "谢谢") is answered without loading the
+        dictionary."""
+        self._dictionary = dictionary
         self.memo: dict[str, int] = {}
         """Edges already cut, by stretch: what `edges` answers without jieba."""
         self._lock = threading.Lock()
 
     @classmethod
-    def build(cls, terms: list[str]) -> Segmenter:
-        """A segmenter whose jieba knows every multi-character term as a word."""
-        tokenizer = _fresh_tokenizer()
-        # the smallest frequency that keeps each term whole on its own, so rule terms stay
-        # whole without overriding jieba's judgement elsewhere
-        vocabulary = tuple((word, int(tokenizer.suggest_freq(word, tune=True)))
-                           for word in sorted({term for term in terms if len(term) > 1}))
-        segmenter = cls(vocabulary, tokenizer)
-        segmenter.known = {term: segmenter.whole(term)
-                           for term in set(terms) if len(term) <= MEMO_LONGEST}
+    def build(cls, terms: tuple[str, ...]) -> Segmenter:
+        """A segmenter whose dictionary knows every multi-character term as a word.
+
+        Each term gets the smallest frequency that keeps it whole on its own (jieba's
+        `suggest_freq(term, tune=True)`, term by term in sorted order), so rule terms stay
+        whole without overriding jieba's judgement elsewhere.
+        """
+        dictionary = Dictionary(terms, ())
+        numbers = {term: number for number, term in enumerate(terms)}
+        vocabulary: list[tuple[str, int]] = []
+        for word in sorted(term for term in terms if len(term) > 1):
+            table = dictionary.table(word)
+            total = dictionary.total
+            share = 1.0
+            for piece in _tokenizer(table, total).cut(word, HMM=False):
+                share *= dictionary.lookup(piece, table) / float(total)
+            count = max(int(share * total) + 1, dictionary.lookup(word, table))
+            dictionary.add_word(numbers[word], word, count)
+            vocabulary.append((word, count))
+        segmenter = cls(terms, tuple(vocabulary), dictionary=dictionary)
+        segmenter.known = {term: segmenter.whole(term) for term in terms
+                           if len(term) <= MEMO_LONGEST and _holds_a_term(dictionary, term)}
         return segmenter
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"vocabulary": self.vocabulary, "known": self.known}
+        return {"terms": self.terms, "vocabulary": self.vocabulary, "known": self.known}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["vocabulary"], known=state["known"])  # type: ignore[misc]
+        self.__init__(state["terms"], state["vocabulary"], state["known"])  # type: ignore[misc]
 
-    def _ready(self) -> jieba.Tokenizer:
-        tokenizer = self._tokenizer
-        if tokenizer is None:
+    @property
+    def loaded(self) -> bool:
+        """Whether the dictionary is in (a message needing it costs microseconds, not a
+        second)."""
+        return self._dictionary is not None
+
+    def dictionary(self) -> Dictionary:
+        """jieba's dictionary with the vocabulary added, made on first need."""
+        dictionary = self._dictionary
+        if dictionary is None:
             with self._lock:
-                if self._tokenizer is None:
-                    fresh = _fresh_tokenizer()
-                    for word, freq in self.vocabulary:
-                        fresh.add_word(word, freq)
-                    self._tokenizer = fresh
-                tokenizer = self._tokenizer
-        return tokenizer
+                if self._dictionary is None:
+                    self._dictionary = Dictionary(self.terms, self.vocabulary)
+                dictionary = self._dictionary
+        return dictionary
 
-    def dictionary_words(self) -> dict[str, None]:
-        """jieba's words that can lie inside a clause (two characters or more, none of
-        them a clause mark), in jieba's order: the words whose crossing matters. A word
-        holding a clause mark is left out, so the positions beside a clause mark are never
-        crossed and a stretch never reaches past its clause."""
-        return {word: None for word, freq in self._ready().FREQ.items()
-                if freq and len(word) > 1 and CLAUSE_MARKS.isdisjoint(word)}
+    def _tokenizer_for(self, text: str) -> jieba.Tokenizer:
+        dictionary = self.dictionary()
+        return _tokenizer(dictionary.table(text), dictionary.total)
 
     def words(self, clause: str) -> list[str]:
         """The words of one clause, in order; they concatenate back to the clause."""
-        return list(self._ready().cut(clause, HMM=False))
+        return list(self._tokenizer_for(clause).cut(clause, HMM=False))
 
     def edges(self, stretch: str) -> int:
         """Where jieba puts word edges in `stretch`, cut alone, as a bit mask: bit i is set
@@ -150,7 +157,7 @@ class Segmenter:
         return self._cut(clause, ties=False)
 
     def _cut(self, text: str, ties: bool) -> int:
-        tokenizer = self._ready()
+        tokenizer = self._tokenizer_for(text)
         edges = 1  # bit 0: the start
         position = 0
         if HAN_ONLY.fullmatch(text):
@@ -176,6 +183,32 @@ class Segmenter:
             position += len(word)
             edges |= 1 << position
         return edges
+
+
+def _holds_a_term(dictionary: Dictionary, term: str) -> bool:
+    """Whether another term lies inside `term` (only then can a hit fall inside a clause
+    that is just this term)."""
+    count = dictionary.term_count
+    return any(found < count and end - start < len(term)
+               for found, start, end in dictionary.find(term))
+
+
+_own = threading.local()
+
+
+def _tokenizer(table: dict[str, int], total: int) -> jieba.Tokenizer:
+    """A jieba tokenizer that knows only `table` of its dictionary, enough to cut the text
+    the table was made for exactly as the whole dictionary would. Each thread has its own,
+    handed a fresh table for every cut."""
+    tokenizer: jieba.Tokenizer | None = getattr(_own, "tokenizer", None)
+    if tokenizer is None:
+        import jieba  # deferred: a message that needs no word edges never imports it
+
+        tokenizer = _own.tokenizer = jieba.Tokenizer()
+        tokenizer.initialized = True
+    tokenizer.FREQ = table
+    tokenizer.total = total
+    return tokenizer
 
 
 NEAR_TIE = 1e-9
