@@ -620,7 +620,10 @@ class Build:
     second_s: float
     second_load_s: float
     rss_delta_mb: float
+    """After the first build and its classify: the target's figure."""
     peak_delta_mb: float
+    second_rss_delta_mb: float
+    """After the second start and its classify: what every later process holds."""
 
 
 def cache_hooks() -> list[str]:
@@ -646,7 +649,8 @@ def build(label: str, rules: Path | None, cache: Path) -> Build:
     return Build(label, int(first["entries"]), float(first["build_s"]), float(first["load_s"]),
                  float(second["build_s"]), float(second["load_s"]),
                  (int(first["after_kb"]) - before) / 1024,
-                 (int(first["peak_kb"]) - before) / 1024)
+                 (int(first["peak_kb"]) - before) / 1024,
+                 (int(second["after_kb"]) - int(second["before_kb"])) / 1024)
 
 
 @dataclass(frozen=True)
@@ -825,8 +829,8 @@ def rule_terms(engine: kfscript.Engine) -> tuple[str, ...]:
 
 
 def automaton_entries(engine: kfscript.Engine) -> tuple[str, ...]:
-    """Everything kfscript's automaton looks for once jieba is loaded: the rule terms and,
-    in a version that scans for them in the same pass, jieba's dictionary words."""
+    """Everything kfscript's automaton looks for once its dictionary is loaded: the rule
+    terms and, in a version that scans for them in the same pass, jieba's dictionary words."""
     scanner = getattr(engine.matcher, "scanner", None)
     if scanner is None or not hasattr(scanner, "entries"):
         return tuple(engine.matcher.terms)
@@ -1120,7 +1124,7 @@ def latency_tables(results: Results) -> list[str]:
         "the regex loop, flashtext and the bare automaton get the folded message (folding "
         "not timed) and exactly the rule terms of that rule set: `engine.matcher.terms`, "
         "less any entries kfscript adds for its own bookkeeping. kfscript's automaton also "
-        "holds jieba's dictionary words once jieba is loaded (it finds terms and word "
+        "holds jieba's dictionary words once its dictionary is loaded (it finds terms and word "
         "crossings in one pass), so an extra 'all entries' row scans those too. The "
         "regex loop's patterns are compiled once, outside the timing.",
         "",
@@ -1175,10 +1179,11 @@ def process_tables(results: Results) -> list[str]:
     terms = {size.label: size.terms for size in results.sizes}
     lines += ["", "## Engine build and memory (fresh process each)", "",
               "`Engine.from_paths(...)` followed by one classify (of a message that needs word "
-              "boundaries, so the segmenter is loaded too; 'from_paths' is the part before the "
+              "boundaries, so the dictionary is loaded too; 'from_paths' is the part before the "
               "classify), timed inside a fresh process that had already imported kfscript; "
               "memory is the RSS increase over that process just after the import ('peak' "
-              "uses the high-water mark). 'first build' "
+              "uses the high-water mark), in the first build's process unless said otherwise. "
+              "'first build' "
               "starts from an empty cache folder; 'second start' is another fresh process on "
               "the cache folder the first one left. Cache variables found in the kfscript "
               f"source: {hooks}"
@@ -1186,11 +1191,12 @@ def process_tables(results: Results) -> list[str]:
               + ".", ""]
     lines += table(["rules", "rule terms", "automaton entries", "first build s",
                     "of which from_paths", "second start s", "of which from_paths",
-                    "RSS added MB", "peak added MB"],
+                    "RSS added MB", "peak added MB", "RSS added MB, second start"],
                    [[b.label, f"{terms[b.label]:,}" if b.label in terms else "?",
                      f"{b.entries:,}", f"{b.first_s:.2f}", f"{b.first_load_s:.2f}",
                      f"{b.second_s:.2f}", f"{b.second_load_s:.2f}",
-                     f"{b.rss_delta_mb:.1f}", f"{b.peak_delta_mb:.1f}"]
+                     f"{b.rss_delta_mb:.1f}", f"{b.peak_delta_mb:.1f}",
+                     f"{b.second_rss_delta_mb:.1f}"]
                     for b in results.builds])
     lines += ["", "## Batch throughput (`kfscript classify FILE`, bundled rules)", "",
               "Messages per second over a JSON-lines file; 'net' subtracts the wall time of "
