@@ -183,3 +183,12 @@ def test_prepare_loads_the_dictionary_up_front() -> None:
     assert crossings == bytearray([0, 1, 1, 1, 0])  # 打破纪录 itself crosses all three
     assert [engine.matcher.terms[term] for term, _, _ in found] == ["打破"]
     assert engine.classify("打破纪录了").intents == ()
+
+
+def test_a_message_needing_no_word_edges_loads_no_dictionary(engine: kfscript.Engine) -> None:
+    restored = _restored(engine)
+    for text in ("在吗", "在吗？", "谢谢！！", "你好"):
+        assert restored.classify(text) == engine.classify(text), text
+    assert not restored.matcher.scanner.loaded
+    assert restored.classify("杯子碎了").intents[0].intent == "damaged"
+    assert restored.matcher.scanner.loaded
