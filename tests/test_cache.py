@@ -9,6 +9,7 @@ import pytest
 
 import kfscript
 from kfscript import cache
+from kfscript.dictionary import JiebaWords
 
 from .conftest import MINI_RULES
 
@@ -21,6 +22,13 @@ def rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return copy
 
 
+def _engine_entries() -> list[Path]:
+    """The cached engines (the cache also keeps kfscript's copy of jieba's dictionary)."""
+    dictionary = cache.named("jieba dictionary")
+    return [path for path in Path(cache.cache_dir() or "").glob("*.pickle")
+            if path.stem != dictionary]
+
+
 def _forbid_compiling(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*_: object) -> None:
         raise AssertionError("compiled although the cache should have served")
@@ -29,8 +37,7 @@ def _forbid_compiling(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_second_start_uses_the_cache(rules: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     first = kfscript.Engine.from_paths(rules=rules)
-    entries = list(Path(cache.cache_dir() or "").glob("*.pickle"))
-    assert len(entries) == 1
+    assert len(_engine_entries()) == 1
     _forbid_compiling(monkeypatch)
     second = kfscript.Engine.from_paths(rules=rules)
     assert second.classify("箱子破了，还少了一个螺丝") == first.classify("箱子破了，还少了一个螺丝")
@@ -44,14 +51,14 @@ def test_an_edited_file_is_a_new_entry(rules: Path) -> None:
     path.write_text(path.read_text(encoding="utf-8").replace("漏发]", "漏发, 缺了]"),
                     encoding="utf-8")
     engine = kfscript.Engine.from_paths(rules=rules)
-    assert len(list(Path(cache.cache_dir() or "").glob("*.pickle"))) == 2
+    assert len(_engine_entries()) == 2
     assert [h.intent for h in engine.classify("缺了一个").intents] == ["missing_parts"]
 
 
 @pytest.mark.parametrize("damage", ["truncate", "flip", "garbage"])
 def test_a_corrupt_entry_is_rebuilt(rules: Path, damage: str) -> None:
     expected = kfscript.Engine.from_paths(rules=rules).classify("杯子碎了")
-    (entry,) = Path(cache.cache_dir() or "").glob("*.pickle")
+    (entry,) = _engine_entries()
     data = entry.read_bytes()
     if damage == "truncate":
         entry.write_bytes(data[: len(data) // 2])
@@ -98,3 +105,14 @@ def test_old_entries_are_pruned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     kept = sorted(p.stem for p in tmp_path.glob("*.pickle"))
     assert len(kept) == 3 and "entry4" in kept
     assert cache.load("entry4") == 4
+
+
+def test_the_dictionary_copy_is_cached_and_a_corrupt_one_read_again(rules: Path) -> None:
+    read = JiebaWords.read()
+    assert JiebaWords.load() == read  # read from jieba's file, then stored
+    entry = Path(cache.cache_dir() or "") / f"{cache.named('jieba dictionary')}.pickle"
+    assert cache.load(entry.stem) == read
+    entry.write_bytes(entry.read_bytes()[:-100])
+    assert JiebaWords.load() == read
+    assert cache.load(entry.stem) == read  # rewritten
+    assert "打破纪录" in read.listed() and read.total > 60_000_000

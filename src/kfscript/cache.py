@@ -68,6 +68,12 @@ def key(folders: list[Files]) -> str:
     return digest.hexdigest()
 
 
+def named(name: str) -> str:
+    """The key of something built by kfscript's code alone, such as its copy of jieba's
+    dictionary: it changes with the code and the dependency versions."""
+    return hashlib.sha256(_code_digest() + name.encode()).hexdigest()
+
+
 def load(entry: str) -> object | None:
     """The cached object, or None when there is none or it does not check out."""
     folder = cache_dir()

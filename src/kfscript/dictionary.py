@@ -18,10 +18,12 @@ import importlib.util
 import re
 from array import array
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import ahocorasick_rs
 
+from . import cache
 from .memory import release_freed_memory
 from .normalise import CLAUSE_MARKS
 
@@ -33,21 +35,69 @@ _COUNT = re.compile(r"^\S+ (\d+)", re.MULTILINE)
 _ASCII_RUN = re.compile("[a-zA-Z0-9]+")
 
 
-def jieba_dictionary() -> tuple[dict[str, int], int]:
-    """jieba's main dictionary read as jieba reads it (word, frequency, tag per line): a
-    word listed twice keeps its last frequency, and every line counts towards the total.
-    The file is found without importing jieba, whose import alone costs 10 MB."""
-    spec = importlib.util.find_spec("jieba")
-    if spec is None or spec.origin is None:
-        raise ModuleNotFoundError("kfscript needs jieba's dictionary: pip install jieba")
-    text = (Path(spec.origin).parent / "dict.txt").read_text(encoding="utf-8")
-    counts = array("q", map(int, _COUNT.findall(text)))
-    return dict(zip(_WORD.findall(text), counts, strict=True)), sum(counts)
+@dataclass(frozen=True)
+class JiebaWords:
+    """jieba's main dictionary in a few flat pieces, read from its text file once and then
+    kept in kfscript's cache, where loading it takes milliseconds instead of a third of a
+    second of parsing.
+
+    Read as jieba reads the file (word, frequency, tag per line): a word listed twice keeps
+    its last frequency, and every line counts towards the total.
+    """
+
+    words: str
+    """Words of two characters or more with a frequency above 0 and no clause mark, one a
+    line: the words that can lie inside a stretch (jieba's dictionary has none with a clause
+    mark, and a rule term gets its frequency from the vocabulary anyway)."""
+    counts: bytes
+    """Their frequencies (a machine-order array of 64-bit integers)."""
+    singles: str
+    """Single-character words, one string."""
+    single_counts: bytes
+    zero: str
+    """What the dictionary holds with frequency 0 besides words: the prefixes of words, of
+    the kinds a cut can return as a piece (single characters and runs of ASCII letters and
+    digits), one a line."""
+    total: int
+
+    @classmethod
+    def load(cls) -> JiebaWords:
+        """From kfscript's cache, else from jieba's file (then cached)."""
+        entry = cache.named("jieba dictionary")
+        found = cache.load(entry)
+        if isinstance(found, cls):
+            return found
+        words = cls.read()
+        cache.store(entry, words)
+        return words
+
+    @classmethod
+    def read(cls) -> JiebaWords:
+        """From jieba's dictionary file, found without importing jieba (its import alone
+        costs 10 MB)."""
+        spec = importlib.util.find_spec("jieba")
+        if spec is None or spec.origin is None:
+            raise ModuleNotFoundError("kfscript needs jieba's dictionary: pip install jieba")
+        text = (Path(spec.origin).parent / "dict.txt").read_text(encoding="utf-8")
+        counts = array("q", map(int, _COUNT.findall(text)))
+        latest = dict(zip(_WORD.findall(text), counts, strict=True))
+        kept = [word for word, count in latest.items()
+                if len(word) > 1 and count and CLAUSE_MARKS.isdisjoint(word)]
+        singles = "".join(word for word in latest if len(word) == 1)
+        zero = ({word[0] for word in latest}
+                | {prefix for word in latest if word[0].isascii()
+                   for prefix in _ascii_prefixes(word)})
+        return cls("\n".join(kept), array("q", (latest[word] for word in kept)).tobytes(),
+                   singles, array("q", (latest[char] for char in singles)).tobytes(),
+                   "\n".join(sorted(zero)), sum(counts))
+
+    def listed(self) -> list[str]:
+        return self.words.split("\n")
 
 
 class Dictionary:
-    """The terms first (entry i is term i), then jieba's words of two characters or more
-    that hold no clause mark; a frequency per entry (0: the entry is no word) and the
+    """The terms first (entry i is term i), then jieba's words that are not terms (see
+    `JiebaWords.words`); a frequency per entry (0: the entry is no word) and the
     dictionary's total, with the rule vocabulary added as jieba's `add_word` would.
 
     Immutable once built, apart from `add_word`, which only Segmenter.build calls, before
@@ -55,34 +105,33 @@ class Dictionary:
     """
 
     def __init__(self, terms: Sequence[str], vocabulary: Sequence[tuple[str, int]]) -> None:
-        words, total = jieba_dictionary()
-        entries = dictionary_entries(terms, words)
+        jieba_words = JiebaWords.load()
+        listed = jieba_words.listed()
+        counts = _integers(jieba_words.counts)
+        known = set(terms)
+        of_terms = {word: count for word, count in zip(listed, counts, strict=True)
+                    if word in known}
         self.term_count = len(terms)
-        self.frequency = array("q", (words.get(term, 0) if len(term) > 1 else 0
-                                     for term in terms))
-        self.frequency.extend(words[word] for word in entries[len(terms):])
+        self.frequency = array("q", (of_terms.get(term, 0) for term in terms))
         """Each entry's frequency as a word of two characters or more."""
+        self.frequency.extend(count for word, count in zip(listed, counts, strict=True)
+                              if word not in known)
         self.crosses = bytearray(bool(count) and CLAUSE_MARKS.isdisjoint(term)
                                  for term, count in zip(terms, self.frequency, strict=False))
-        self.crosses.extend(b"\x01" * (len(entries) - len(terms)))
         """1 for an entry whose hits cross the positions inside them: a word."""
-        self.total = total
+        self.crosses.extend(b"\x01" * (len(self.frequency) - len(terms)))
+        self.total = jieba_words.total
+        entries = [*terms, *(word for word in listed if word not in known)]
         self.automaton = ahocorasick_rs.AhoCorasick(entries)
-        # What stays is made afresh once the 350,000 words are gone: one of them kept alive
+        # What stays is made afresh once the 340,000 words are gone: one of them kept alive
         # would keep the whole block of memory it sits in.
-        singles = "".join(word for word in words if len(word) == 1)
-        counts = array("q", (words[char] for char in singles))
-        zero = "\n".join({word[0] for word in words}
-                         | {prefix for word in words if word[0].isascii()
-                            for prefix in _ascii_prefixes(word)})
-        del words, entries
+        del listed, entries
         release_freed_memory()
-        self.single = dict(zip(singles, counts, strict=True))
+        self.single = dict(zip(jieba_words.singles, _integers(jieba_words.single_counts),
+                               strict=True))
         """jieba's single-character words and their frequencies."""
-        self.zero = set(zero.split("\n"))
-        """What jieba's dictionary holds with frequency 0 besides words: the prefixes of
-        words. Only those a cut can return as a piece matter: single characters and runs
-        of ASCII letters and digits. (A word kept here too is found in `table` first.)"""
+        self.zero = set(jieba_words.zero.split("\n"))
+        """See `JiebaWords.zero`. (A word kept here too is found in `table` first.)"""
         numbers = {term: number for number, term in enumerate(terms)}
         for word, count in vocabulary:
             self.add_word(numbers[word], word, count)
@@ -124,14 +173,10 @@ class Dictionary:
         return 0 if piece in self.zero else 1
 
 
-def dictionary_entries(terms: Sequence[str], words: dict[str, int]) -> list[str]:
-    """What the automaton looks for, in its order: the terms, then the dictionary's words
-    (frequency above 0) of two characters or more that are not terms and hold no clause
-    mark (a stretch never holds one, so the positions beside a clause mark are never
-    crossed)."""
-    known = set(terms)
-    return [*terms, *(word for word, count in words.items() if len(word) > 1 and count
-                      and word not in known and CLAUSE_MARKS.isdisjoint(word))]
+def _integers(packed: bytes) -> array[int]:
+    found = array("q")
+    found.frombytes(packed)
+    return found
 
 
 def _ascii_prefixes(word: str) -> list[str]:

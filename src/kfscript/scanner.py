@@ -14,7 +14,7 @@ import threading
 
 import ahocorasick_rs
 
-from .dictionary import Found, dictionary_entries, jieba_dictionary
+from .dictionary import Found, JiebaWords
 from .segment import Segmenter, mark_ascii_runs
 
 
@@ -40,7 +40,9 @@ class Scanner:
     def entries(self) -> list[str]:
         """Everything the full automaton looks for, in its order (reads jieba's dictionary
         again: for measuring, not for matching)."""
-        return dictionary_entries(self.segmenter.terms, jieba_dictionary()[0])
+        known = set(self.segmenter.terms)
+        return [*self.segmenter.terms,
+                *(word for word in JiebaWords.load().listed() if word not in known)]
 
     def terms_in(self, folded: str) -> list[Found]:
         """Every occurrence of every term, overlapping ones included."""
