@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import pickle
+import signal
 import threading
 import time
 from collections.abc import Sequence
@@ -192,3 +194,27 @@ def test_a_message_needing_no_word_edges_loads_no_dictionary(engine: kfscript.En
     assert not restored.matcher.scanner.loaded
     assert restored.classify("杯子碎了").intents[0].intent == "damaged"
     assert restored.matcher.scanner.loaded
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="processes cannot fork here")
+def test_a_child_forked_during_the_dictionary_load_loads_its_own(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = _restored(kfscript.Engine.from_paths(rules=MINI_RULES))
+    expected = kfscript.Engine.from_paths(rules=MINI_RULES).classify("杯子碎了")
+
+    class Slow(Dictionary):
+        def __init__(self, terms: Sequence[str], vocabulary: Sequence[tuple[str, int]]) -> None:
+            time.sleep(1.0)  # the parent's loading thread is in here when the process forks
+            super().__init__(terms, vocabulary)
+
+    monkeypatch.setattr(segment, "Dictionary", Slow)
+    loader = threading.Thread(target=engine.prepare)
+    loader.start()
+    time.sleep(0.2)
+    child = os.fork()
+    if child == 0:  # the child: a lock held by the parent's thread must not stop it
+        signal.alarm(30)
+        os._exit(0 if engine.classify("杯子碎了") == expected else 1)
+    loader.join()
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0

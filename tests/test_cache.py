@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
 import kfscript
-from kfscript import cache
+from kfscript import cache, dictionary
 from kfscript.dictionary import JiebaWords
 
 from .conftest import MINI_RULES
@@ -24,9 +25,8 @@ def rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def _engine_entries() -> list[Path]:
     """The cached engines (the cache also keeps kfscript's copy of jieba's dictionary)."""
-    dictionary = cache.named("jieba dictionary")
     return [path for path in Path(cache.cache_dir() or "").glob("*.pickle")
-            if path.stem != dictionary]
+            if path.stem != JiebaWords.cache_entry()]
 
 
 def _forbid_compiling(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -110,9 +110,23 @@ def test_old_entries_are_pruned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 def test_the_dictionary_copy_is_cached_and_a_corrupt_one_read_again(rules: Path) -> None:
     read = JiebaWords.read()
     assert JiebaWords.load() == read  # read from jieba's file, then stored
-    entry = Path(cache.cache_dir() or "") / f"{cache.named('jieba dictionary')}.pickle"
+    entry = Path(cache.cache_dir() or "") / f"{JiebaWords.cache_entry()}.pickle"
     assert cache.load(entry.stem) == read
     entry.write_bytes(entry.read_bytes()[:-100])
     assert JiebaWords.load() == read
     assert cache.load(entry.stem) == read  # rewritten
     assert "打破纪录" in read.listed() and read.total > 60_000_000
+
+
+def test_a_changed_dictionary_file_is_read_again(rules: Path, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    file = tmp_path / "dict.txt"
+    file.write_text("发货 30 v\n发 5 v\n货 5 n\n好的! 7 x\nB超 1 n\nB超 3 n\n", encoding="utf-8")
+    monkeypatch.setattr(dictionary, "_dictionary_file", lambda: file)
+    first = JiebaWords.load()
+    assert first.listed() == ["发货", "B超"] and first.total == 51
+    assert first.marked == (("好的!", 7),)  # never inside a stretch, kept for rule terms
+    assert {"发", "B"} <= set(first.zero.split("\n"))
+    file.write_text("发货 30 v\n退款 9 v\n", encoding="utf-8")
+    os.utime(file, ns=(file.stat().st_mtime_ns + 10**9,) * 2)
+    assert JiebaWords.load().listed() == ["发货", "退款"]

@@ -24,7 +24,6 @@ from pathlib import Path
 import ahocorasick_rs
 
 from . import cache
-from .memory import release_freed_memory
 from .normalise import CLAUSE_MARKS
 
 Found = tuple[int, int, int]
@@ -38,7 +37,7 @@ _ASCII_RUN = re.compile("[a-zA-Z0-9]+")
 @dataclass(frozen=True)
 class JiebaWords:
     """jieba's main dictionary in a few flat pieces, read from its text file once and then
-    kept in kfscript's cache, where loading it takes milliseconds instead of a third of a
+    kept in kfscript's cache, where loading it takes milliseconds instead of most of a
     second of parsing.
 
     Read as jieba reads the file (word, frequency, tag per line): a word listed twice keeps
@@ -47,10 +46,12 @@ class JiebaWords:
 
     words: str
     """Words of two characters or more with a frequency above 0 and no clause mark, one a
-    line: the words that can lie inside a stretch (jieba's dictionary has none with a clause
-    mark, and a rule term gets its frequency from the vocabulary anyway)."""
+    line: the words that can lie inside a stretch."""
     counts: bytes
     """Their frequencies (a machine-order array of 64-bit integers)."""
+    marked: tuple[tuple[str, int], ...]
+    """Words holding a clause mark, with their frequencies (jieba's own dictionary has
+    none): never inside a stretch, but a rule term spelled the same starts from them."""
     singles: str
     """Single-character words, one string."""
     single_counts: bytes
@@ -60,10 +61,18 @@ class JiebaWords:
     digits), one a line."""
     total: int
 
+    @staticmethod
+    def cache_entry() -> str:
+        """The copy's cache key: the code and dependency versions, and the file's path, size
+        and time of change, so an edited or replaced dict.txt is read again."""
+        path = _dictionary_file()
+        stat = path.stat()
+        return cache.named(f"jieba dictionary {path} {stat.st_size} {stat.st_mtime_ns}")
+
     @classmethod
     def load(cls) -> JiebaWords:
         """From kfscript's cache, else from jieba's file (then cached)."""
-        entry = cache.named("jieba dictionary")
+        entry = cls.cache_entry()
         found = cache.load(entry)
         if isinstance(found, cls):
             return found
@@ -73,25 +82,24 @@ class JiebaWords:
 
     @classmethod
     def read(cls) -> JiebaWords:
-        """From jieba's dictionary file, found without importing jieba (its import alone
-        costs 10 MB)."""
-        spec = importlib.util.find_spec("jieba")
-        if spec is None or spec.origin is None:
-            raise ModuleNotFoundError("kfscript needs jieba's dictionary: pip install jieba")
-        text = (Path(spec.origin).parent / "dict.txt").read_text(encoding="utf-8")
+        """From jieba's dictionary file."""
+        text = _dictionary_file().read_text(encoding="utf-8")
         counts = array("q", map(int, _COUNT.findall(text)))
         latest = dict(zip(_WORD.findall(text), counts, strict=True))
         kept = [word for word, count in latest.items()
                 if len(word) > 1 and count and CLAUSE_MARKS.isdisjoint(word)]
+        marked = tuple((word, count) for word, count in latest.items()
+                       if len(word) > 1 and count and not CLAUSE_MARKS.isdisjoint(word))
         singles = "".join(word for word in latest if len(word) == 1)
         zero = ({word[0] for word in latest}
                 | {prefix for word in latest if word[0].isascii()
                    for prefix in _ascii_prefixes(word)})
         return cls("\n".join(kept), array("q", (latest[word] for word in kept)).tobytes(),
-                   singles, array("q", (latest[char] for char in singles)).tobytes(),
+                   marked, singles, array("q", (latest[char] for char in singles)).tobytes(),
                    "\n".join(sorted(zero)), sum(counts))
 
     def listed(self) -> list[str]:
+        """The words, in the dictionary's order."""
         return self.words.split("\n")
 
 
@@ -101,32 +109,21 @@ class Dictionary:
     dictionary's total, with the rule vocabulary added as jieba's `add_word` would.
 
     Immutable once built, apart from `add_word`, which only Segmenter.build calls, before
-    anyone else sees the dictionary; safe to share between threads after that.
+    anyone else sees the dictionary; safe to share between threads after that. Whoever
+    makes one should call `release_freed_memory()` afterwards: making it frees tens of
+    megabytes of scratch.
     """
 
     def __init__(self, terms: Sequence[str], vocabulary: Sequence[tuple[str, int]]) -> None:
         jieba_words = JiebaWords.load()
-        listed = jieba_words.listed()
-        counts = _integers(jieba_words.counts)
-        known = set(terms)
-        of_terms = {word: count for word, count in zip(listed, counts, strict=True)
-                    if word in known}
         self.term_count = len(terms)
-        self.frequency = array("q", (of_terms.get(term, 0) for term in terms))
-        """Each entry's frequency as a word of two characters or more."""
-        self.frequency.extend(count for word, count in zip(listed, counts, strict=True)
-                              if word not in known)
+        self.automaton, self.frequency = _automaton(terms, jieba_words)
+        """The frequency of each entry as a word of two characters or more."""
         self.crosses = bytearray(bool(count) and CLAUSE_MARKS.isdisjoint(term)
                                  for term, count in zip(terms, self.frequency, strict=False))
         """1 for an entry whose hits cross the positions inside them: a word."""
         self.crosses.extend(b"\x01" * (len(self.frequency) - len(terms)))
         self.total = jieba_words.total
-        entries = [*terms, *(word for word in listed if word not in known)]
-        self.automaton = ahocorasick_rs.AhoCorasick(entries)
-        # What stays is made afresh once the 340,000 words are gone: one of them kept alive
-        # would keep the whole block of memory it sits in.
-        del listed, entries
-        release_freed_memory()
         self.single = dict(zip(jieba_words.singles, _integers(jieba_words.single_counts),
                                strict=True))
         """jieba's single-character words and their frequencies."""
@@ -171,6 +168,34 @@ class Dictionary:
         if found is not None:
             return found
         return 0 if piece in self.zero else 1
+
+
+def _dictionary_file() -> Path:
+    """jieba's dictionary file, found without importing jieba (its import alone costs
+    10 MB)."""
+    spec = importlib.util.find_spec("jieba")
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError("kfscript needs jieba's dictionary: pip install jieba")
+    return Path(spec.origin).parent / "dict.txt"
+
+
+def _automaton(terms: Sequence[str], jieba_words: JiebaWords
+               ) -> tuple[ahocorasick_rs.AhoCorasick, array[int]]:
+    """The automaton over the terms and then the words that are not terms, and each entry's
+    frequency. The 340,000 word strings live only in here: what the dictionary keeps is
+    made after they are gone, since one object kept alive among them would keep the whole
+    block of memory it sits in."""
+    listed = jieba_words.listed()
+    counts = _integers(jieba_words.counts)
+    known = set(terms)
+    of_terms = dict(jieba_words.marked)
+    of_terms.update((word, count) for word, count in zip(listed, counts, strict=True)
+                    if word in known)
+    frequency = array("q", (of_terms.get(term, 0) if len(term) > 1 else 0 for term in terms))
+    frequency.extend(count for word, count in zip(listed, counts, strict=True)
+                     if word not in known)
+    entries = [*terms, *(word for word in listed if word not in known)]
+    return ahocorasick_rs.AhoCorasick(entries), frequency
 
 
 def _integers(packed: bytes) -> array[int]:

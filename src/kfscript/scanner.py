@@ -10,12 +10,10 @@ alone serves, so a message that needs no word boundaries ("在吗") loads no dic
 
 from __future__ import annotations
 
-import threading
-
 import ahocorasick_rs
 
 from .dictionary import Found, JiebaWords
-from .segment import Segmenter, mark_ascii_runs
+from .segment import Segmenter, loading, mark_ascii_runs
 
 
 class Scanner:
@@ -26,7 +24,6 @@ class Scanner:
         self._terms_only: ahocorasick_rs.AhoCorasick | None = None
         """Made on first need: a process whose dictionary is loaded first never needs it
         (a third of a second at 100,000 terms)."""
-        self._lock = threading.Lock()
 
     @property
     def loaded(self) -> bool:
@@ -48,7 +45,7 @@ class Scanner:
         """Every occurrence of every term, overlapping ones included."""
         automaton = self._terms_only
         if automaton is None:
-            with self._lock:
+            with loading():
                 if self._terms_only is None:
                     self._terms_only = ahocorasick_rs.AhoCorasick(list(self.segmenter.terms))
                 automaton = self._terms_only

@@ -30,11 +30,13 @@ whole clause.
 from __future__ import annotations
 
 import math
+import os
 import re
 import threading
 from typing import TYPE_CHECKING, Any
 
 from .dictionary import Dictionary
+from .memory import release_freed_memory
 
 if TYPE_CHECKING:
     import jieba
@@ -80,7 +82,6 @@ class Segmenter:
         self._dictionary = dictionary
         self.memo: dict[str, int] = {}
         """Edges already cut, by stretch: what `edges` answers without jieba."""
-        self._lock = threading.Lock()
 
     @classmethod
     def build(cls, terms: tuple[str, ...]) -> Segmenter:
@@ -123,9 +124,10 @@ class Segmenter:
         """jieba's dictionary with the vocabulary added, made on first need."""
         dictionary = self._dictionary
         if dictionary is None:
-            with self._lock:
+            with loading():
                 if self._dictionary is None:
                     self._dictionary = Dictionary(self.terms, self.vocabulary)
+                    release_freed_memory()
                 dictionary = self._dictionary
         return dictionary
 
@@ -194,6 +196,23 @@ def _holds_a_term(dictionary: Dictionary, term: str) -> bool:
 
 
 _own = threading.local()
+_loading = threading.Lock()
+
+
+def loading() -> threading.Lock:
+    """The lock held while a dictionary or automaton is made on first need (one for all:
+    they are made once a process). A child forked while another thread held it gets a new
+    one, or it would wait forever."""
+    return _loading
+
+
+def _new_lock_in_child() -> None:
+    global _loading
+    _loading = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # where processes fork (not on Windows)
+    os.register_at_fork(after_in_child=_new_lock_in_child)
 
 
 def _tokenizer(table: dict[str, int], total: int) -> jieba.Tokenizer:
