@@ -17,7 +17,7 @@ from __future__ import annotations
 import importlib.util
 import re
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,16 +102,18 @@ class JiebaWords:
         """The words, in the dictionary's order."""
         return self.words.split("\n")
 
+    def single(self) -> dict[str, int]:
+        """Single-character words and their frequencies."""
+        return dict(zip(self.singles, _integers(self.single_counts), strict=True))
+
 
 class Dictionary:
     """The terms first (entry i is term i), then jieba's words that are not terms (see
     `JiebaWords.words`); a frequency per entry (0: the entry is no word) and the
     dictionary's total, with the rule vocabulary added as jieba's `add_word` would.
 
-    Immutable once built, apart from `add_word`, which only Segmenter.build calls, before
-    anyone else sees the dictionary; safe to share between threads after that. Whoever
-    makes one should call `release_freed_memory()` afterwards: making it frees tens of
-    megabytes of scratch.
+    Immutable, so safe to share between threads. Whoever makes one should call
+    `release_freed_memory()` afterwards: making it frees tens of megabytes of scratch.
     """
 
     def __init__(self, terms: Sequence[str], vocabulary: Sequence[tuple[str, int]]) -> None:
@@ -119,29 +121,16 @@ class Dictionary:
         self.term_count = len(terms)
         self.automaton, self.frequency = _automaton(terms, jieba_words)
         """The frequency of each entry as a word of two characters or more."""
+        numbers = {term: number for number, term in enumerate(terms)}
+        for word, count in vocabulary:
+            self.frequency[numbers[word]] = count
         self.crosses = bytearray(bool(count) and CLAUSE_MARKS.isdisjoint(term)
                                  for term, count in zip(terms, self.frequency, strict=False))
         """1 for an entry whose hits cross the positions inside them: a word."""
         self.crosses.extend(b"\x01" * (len(self.frequency) - len(terms)))
-        self.total = jieba_words.total
-        self.single = dict(zip(jieba_words.singles, _integers(jieba_words.single_counts),
-                               strict=True))
+        self.total = jieba_words.total + sum(count for _, count in vocabulary)
+        self.single = jieba_words.single()
         """jieba's single-character words and their frequencies."""
-        self.zero = set(jieba_words.zero.split("\n"))
-        """See `JiebaWords.zero`. (A word kept here too is found in `table` first.)"""
-        numbers = {term: number for number, term in enumerate(terms)}
-        for word, count in vocabulary:
-            self.add_word(numbers[word], word, count)
-
-    def add_word(self, number: int, word: str, count: int) -> None:
-        """jieba's `add_word` for rule term `number`, `word`: its frequency, the total and
-        its prefixes."""
-        self.frequency[number] = count
-        self.crosses[number] = CLAUSE_MARKS.isdisjoint(word)
-        self.total += count
-        self.zero.add(word[0])
-        if word[0].isascii():
-            self.zero.update(_ascii_prefixes(word))
 
     def find(self, text: str) -> list[Found]:
         """Every entry in `text`, overlapping ones included."""
@@ -150,16 +139,41 @@ class Dictionary:
     def table(self, text: str) -> dict[str, int]:
         """The part of jieba's frequency table that cutting `text` can look at: the words
         in it, with their frequencies, and the prefixes of those words (0 if no word)."""
-        single = self.single
-        found = {char: count for char in text if (count := single.get(char))}
         frequency = self.frequency
-        for number, start, end in self.find(text):
-            count = frequency[number]
-            if count and end - start > 1:
-                found[text[start:end]] = count
-                for cut in range(start + 1, end):
-                    found.setdefault(text[start:cut], 0)
-        return found
+        return _table(text, ((start, end, count) for number, start, end in self.find(text)
+                             if end - start > 1 and (count := frequency[number])),
+                      self.single)
+
+
+class WordCounts:
+    """jieba's dictionary as a plain dict, for building: finding the words in each of
+    100,000 short terms needs no automaton, so a process that only builds never makes one.
+    Words are added as the build suggests them, as jieba's `add_word` would."""
+
+    def __init__(self, jieba_words: JiebaWords) -> None:
+        self.counts = dict(zip(jieba_words.listed(), _integers(jieba_words.counts),
+                               strict=True))
+        self.counts.update(jieba_words.marked)
+        self.single = jieba_words.single()
+        self.zero = set(jieba_words.zero.split("\n"))
+        """See `JiebaWords.zero`. (A word kept here too is found in `table` first.)"""
+        self.total = jieba_words.total
+
+    def add_word(self, word: str, count: int) -> None:
+        """jieba's `add_word`: the word's frequency, the total, the word's prefixes."""
+        self.counts[word] = count
+        self.total += count
+        self.zero.add(word[0])
+        if word[0].isascii():
+            self.zero.update(_ascii_prefixes(word))
+
+    def table(self, text: str) -> dict[str, int]:
+        """As `Dictionary.table`, looking up every piece of `text` (texts here are short)."""
+        counts = self.counts
+        return _table(text, ((start, end, count) for start in range(len(text))
+                             for end in range(start + 2, len(text) + 1)
+                             if (count := counts.get(text[start:end], 0))),
+                      self.single)
 
     def lookup(self, piece: str, table: dict[str, int]) -> int:
         """jieba's `FREQ.get(piece, 1)` over its whole dictionary, for a piece of a cut of
@@ -168,6 +182,19 @@ class Dictionary:
         if found is not None:
             return found
         return 0 if piece in self.zero else 1
+
+
+def _table(text: str, words: Iterable[tuple[int, int, int]],
+           single: dict[str, int]) -> dict[str, int]:
+    """The single characters of `text` that are words, and the `words` found in it
+    (start, end, frequency) with their prefixes, which jieba's get_DAG needs to walk to
+    them (0 where no word)."""
+    found = {char: count for char in text if (count := single.get(char))}
+    for start, end, count in words:
+        found[text[start:end]] = count
+        for cut in range(start + 1, end):
+            found.setdefault(text[start:cut], 0)
+    return found
 
 
 def _dictionary_file() -> Path:

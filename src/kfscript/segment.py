@@ -35,7 +35,7 @@ import re
 import threading
 from typing import TYPE_CHECKING, Any
 
-from .dictionary import Dictionary
+from .dictionary import Dictionary, JiebaWords, WordCounts
 from .memory import release_freed_memory
 
 if TYPE_CHECKING:
@@ -70,8 +70,7 @@ class Segmenter:
     """
 
     def __init__(self, terms: tuple[str, ...], vocabulary: tuple[tuple[str, int], ...],
-                 known: dict[str, int] | None = None,
-                 dictionary: Dictionary | None = None) -> None:
+                 known: dict[str, int] | None = None) -> None:
         self.terms = terms
         self.vocabulary = vocabulary
         self.known = known or {}
@@ -79,7 +78,7 @@ class Segmenter:
         a bit mask (bit i: a word edge at offset i; small to store and quick to unpickle):
         a clause that is just a term ("在吗", "谢谢") is answered without loading the
         dictionary."""
-        self._dictionary = dictionary
+        self._dictionary: Dictionary | None = None
         self.memo: dict[str, int] = {}
         """Edges already cut, by stretch: what `edges` answers without jieba."""
 
@@ -89,24 +88,24 @@ class Segmenter:
 
         Each term gets the smallest frequency that keeps it whole on its own (jieba's
         `suggest_freq(term, tune=True)`, term by term in sorted order), so rule terms stay
-        whole without overriding jieba's judgement elsewhere.
+        whole without overriding jieba's judgement elsewhere. The dictionary itself is
+        made when a message first needs it.
         """
-        dictionary = Dictionary(terms, ())
-        numbers = {term: number for number, term in enumerate(terms)}
+        counts = WordCounts(JiebaWords.load())
         vocabulary: list[tuple[str, int]] = []
         for word in sorted(term for term in terms if len(term) > 1):
-            table = dictionary.table(word)
-            total = dictionary.total
+            table = counts.table(word)
+            total = counts.total
             share = 1.0
             for piece in _tokenizer(table, total).cut(word, HMM=False):
-                share *= dictionary.lookup(piece, table) / float(total)
-            count = max(int(share * total) + 1, dictionary.lookup(word, table))
-            dictionary.add_word(numbers[word], word, count)
+                share *= counts.lookup(piece, table) / float(total)
+            count = max(int(share * total) + 1, counts.lookup(word, table))
+            counts.add_word(word, count)
             vocabulary.append((word, count))
-        segmenter = cls(terms, tuple(vocabulary), dictionary=dictionary)
-        segmenter.known = {term: segmenter.whole(term) for term in terms
-                           if len(term) <= MEMO_LONGEST and _holds_a_term(dictionary, term)}
-        return segmenter
+        known = set(terms)
+        return cls(terms, tuple(vocabulary), {
+            term: _cut(_tokenizer(counts.table(term), counts.total), term, ties=False)
+            for term in terms if len(term) <= MEMO_LONGEST and _holds_one_of(known, term)})
 
     def __getstate__(self) -> dict[str, Any]:
         return {"terms": self.terms, "vocabulary": self.vocabulary, "known": self.known}
@@ -159,40 +158,44 @@ class Segmenter:
         return self._cut(clause, ties=False)
 
     def _cut(self, text: str, ties: bool) -> int:
-        tokenizer = self._tokenizer_for(text)
-        edges = 1  # bit 0: the start
-        position = 0
-        if HAN_ONLY.fullmatch(text):
-            dag = tokenizer.get_DAG(text)
-            route: dict[int, tuple[float, int]] = {}
-            tokenizer.calc(text, dag, route)
-            if ties and _near_tie(tokenizer, text, dag, route):
-                return 0
-            while position < len(text):
-                position = route[position][1] + 1
-                edges |= 1 << position
-            return edges
-        if ties:
-            import jieba
+        return _cut(self._tokenizer_for(text), text, ties)
 
-            for block in jieba.re_han_default.findall(text):  # the pieces cut() routes alone
-                dag = tokenizer.get_DAG(block)
-                route = {}
-                tokenizer.calc(block, dag, route)
-                if _near_tie(tokenizer, block, dag, route):
-                    return 0
-        for word in tokenizer.cut(text, HMM=False):
-            position += len(word)
+
+def _cut(tokenizer: jieba.Tokenizer, text: str, ties: bool) -> int:
+    """Word edges of `text` as `tokenizer` cuts it, as a bit mask; 0 for a near-tie when
+    `ties` (see `Segmenter.edges`)."""
+    edges = 1  # bit 0: the start
+    position = 0
+    if HAN_ONLY.fullmatch(text):
+        dag = tokenizer.get_DAG(text)
+        route: dict[int, tuple[float, int]] = {}
+        tokenizer.calc(text, dag, route)
+        if ties and _near_tie(tokenizer, text, dag, route):
+            return 0
+        while position < len(text):
+            position = route[position][1] + 1
             edges |= 1 << position
         return edges
+    if ties:
+        import jieba
+
+        for block in jieba.re_han_default.findall(text):  # the pieces cut() routes alone
+            dag = tokenizer.get_DAG(block)
+            route = {}
+            tokenizer.calc(block, dag, route)
+            if _near_tie(tokenizer, block, dag, route):
+                return 0
+    for word in tokenizer.cut(text, HMM=False):
+        position += len(word)
+        edges |= 1 << position
+    return edges
 
 
-def _holds_a_term(dictionary: Dictionary, term: str) -> bool:
-    """Whether another term lies inside `term` (only then can a hit fall inside a clause
-    that is just this term)."""
-    count = dictionary.term_count
-    return any(found < count and end - start < len(term)
-               for found, start, end in dictionary.find(term))
+def _holds_one_of(terms: set[str], term: str) -> bool:
+    """Whether another of `terms` lies inside `term` (only then can a hit fall inside a
+    clause that is just this term)."""
+    return any(term[start:end] in terms for start in range(len(term))
+               for end in range(start + 1, len(term) + 1) if end - start < len(term))
 
 
 _own = threading.local()
