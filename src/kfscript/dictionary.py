@@ -10,6 +10,11 @@ the words, with each entry's frequency in an array, serves both:
 - jieba cuts a stretch with a frequency table of just the words found in that stretch, and
   their prefixes (`table`). jieba only ever looks up pieces of the text it is cutting, so
   it cuts exactly as it would with its whole dictionary.
+
+Building an engine works out the rule terms' frequencies and word edges with the same
+tables, made from a plain dict of the words instead (`WordCounts`): no automaton is needed
+for that. jieba's dictionary file is read once into a flat copy (`JiebaWords`) kept in
+kfscript's cache.
 """
 
 from __future__ import annotations
