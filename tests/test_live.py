@@ -88,3 +88,14 @@ def test_watcher_swaps_atomically_under_load(rules: Path) -> None:
     for results in seen:  # every call answered by the old engine or the new, never broken
         assert results[0] == old["杯子碎了"] and results[2] == old["在吗"]
         assert results[1] in (old["缺了一个"], new)
+
+
+def test_a_reload_of_a_warm_engine_is_warm(rules: Path) -> None:
+    live = kfscript.LiveEngine(rules, bundled("phrasebank"))
+    assert live.reload() is True
+    assert not live.engine.matcher.scanner.loaded  # nothing needed the dictionary yet
+    live.classify("杯子碎了")  # needs word edges: loads it
+    _add_term(rules, "缺了")
+    assert live.reload() is True
+    assert live.engine.matcher.scanner.loaded  # loaded before it went live
+    assert [h.intent for h in live.classify("缺了一个").intents] == ["missing_parts"]

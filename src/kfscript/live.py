@@ -73,6 +73,8 @@ class LiveEngine:
                 return False
             self._seen = seen
             self.last_error = None
+            if self.engine.matcher.scanner.loaded:  # live traffic never waits for the load
+                fresh.prepare()
             self.engine = fresh
             return True
 
