@@ -153,6 +153,17 @@ def test_engine_is_frozen(engine: kfscript.Engine) -> None:
         engine.extra = 1  # type: ignore[attr-defined]
 
 
+def test_results_are_immutable_values(engine: kfscript.Engine) -> None:
+    result = engine.classify("杯子碎了，我要退款！！")
+    suggestion = engine.suggest("杯子碎了")[0]
+    for value, field in ((result, "anger"), (result.intents[0], "score"),
+                         (suggestion, "text")):
+        with pytest.raises(AttributeError):
+            setattr(value, field, 0)
+    assert result == engine.classify("杯子碎了，我要退款！！")
+    assert hash(result) == hash(engine.classify("杯子碎了，我要退款！！"))
+
+
 @pytest.mark.parametrize(("text", "expected"), [
     ("箱子破了，还少了一个螺丝", ["damaged", "missing_parts"]),
     ("这个多少钱", []),                      # 少 inside 多少 is no missing part

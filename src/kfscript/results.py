@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from typing import Any, NamedTuple
 
 Span = tuple[int, int]
@@ -12,8 +11,9 @@ ANGRY = 0.5
 """Anger at or above this is an angry customer (the replies lead with calming steps)."""
 
 
-@dataclass(frozen=True, slots=True)
-class IntentHit:
+class IntentHit(NamedTuple):
+    """An intent found, with its score, the rules that fired and the spans they matched."""
+
     intent: str
     score: float
     rules: tuple[str, ...]
@@ -28,8 +28,10 @@ class Suppression(NamedTuple):
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Classification:
+class Classification(NamedTuple):
+    """What a message needs (`intents`, best first), how angry its writer is, its script,
+    and the terms a negation cancelled."""
+
     intents: tuple[IntentHit, ...]
     anger: float
     script: str
@@ -42,7 +44,7 @@ class Classification:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready form, as `kfscript classify` prints it."""
         return {
-            "intents": [asdict(hit) for hit in self.intents],
+            "intents": [hit._asdict() for hit in self.intents],
             "anger": self.anger,
             "angry": self.angry,
             "script": self.script,
@@ -50,8 +52,9 @@ class Classification:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Suggestion:
+class Suggestion(NamedTuple):
+    """A reply to send, for which intent and step, from which phrase, how well it fits."""
+
     text: str
     intent: str
     step: str
@@ -59,4 +62,4 @@ class Suggestion:
     score: float
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return self._asdict()
