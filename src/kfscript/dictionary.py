@@ -226,8 +226,14 @@ def _automaton(terms: Sequence[str], jieba_words: JiebaWords
     frequency = array("q", (of_terms.get(term, 0) if len(term) > 1 else 0 for term in terms))
     frequency.extend(count for word, count in zip(listed, counts, strict=True)
                      if word not in known)
-    entries = [*terms, *(word for word in listed if word not in known)]
-    return ahocorasick_rs.AhoCorasick(entries), frequency
+    return ahocorasick_rs.AhoCorasick(dictionary_entries(terms, listed)), frequency
+
+
+def dictionary_entries(terms: Sequence[str], listed: list[str]) -> list[str]:
+    """What the automaton looks for, in its order: the terms, then the `listed` words
+    (`JiebaWords.listed()`) that are not terms."""
+    known = set(terms)
+    return [*terms, *(word for word in listed if word not in known)]
 
 
 def _integers(packed: bytes) -> array[int]:

@@ -155,7 +155,8 @@ class _Message:
         One flat loop: a match no dictionary word crosses at either end is on word edges;
         for the rest, jieba cuts the stretch around it between the nearest uncrossed
         positions (which never reaches past the clause: the positions beside a clause mark
-        are never crossed). Until jieba is loaded, messages it need not see skip it.
+        are never crossed). Until the dictionary is loaded, messages that need no word
+        edges skip it.
         """
         if not self.scanner.loaded:
             found = self.scanner.terms_in(self.folded)
@@ -260,7 +261,7 @@ class Matcher:
         """Any anger emoji: one C-level search instead of a set lookup per character."""
         self.longest_term = max((len(term) for term in self.terms), default=1)
         self.scanner = Scanner(self.segmenter)
-        """Finds the terms (and, once jieba is loaded, the crossings) in a message."""
+        """Finds the terms (and, once the dictionary is loaded, the crossings) in a message."""
 
     def __getstate__(self) -> dict[str, Any]:
         """The fields only; the tables and the automaton (not picklable) are remade on load:

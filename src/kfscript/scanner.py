@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ahocorasick_rs
 
-from .dictionary import Found, JiebaWords
+from .dictionary import Found, JiebaWords, dictionary_entries
 from .segment import Segmenter, loading, mark_ascii_runs
 
 
@@ -37,9 +37,7 @@ class Scanner:
     def entries(self) -> list[str]:
         """Everything the full automaton looks for, in its order (reads jieba's dictionary
         again: for measuring, not for matching)."""
-        known = set(self.segmenter.terms)
-        return [*self.segmenter.terms,
-                *(word for word in JiebaWords.load().listed() if word not in known)]
+        return dictionary_entries(self.segmenter.terms, JiebaWords.load().listed())
 
     def terms_in(self, folded: str) -> list[Found]:
         """Every occurrence of every term, overlapping ones included."""

@@ -102,10 +102,10 @@ class Segmenter:
             count = max(int(share * total) + 1, counts.lookup(word, table))
             counts.add_word(word, count)
             vocabulary.append((word, count))
-        known = set(terms)
+        term_set = set(terms)
         return cls(terms, tuple(vocabulary), {
             term: _cut(_tokenizer(counts.table(term), counts.total), term, ties=False)
-            for term in terms if len(term) <= MEMO_LONGEST and _holds_one_of(known, term)})
+            for term in terms if len(term) <= MEMO_LONGEST and _holds_one_of(term_set, term)})
 
     def __getstate__(self) -> dict[str, Any]:
         return {"terms": self.terms, "vocabulary": self.vocabulary, "known": self.known}
