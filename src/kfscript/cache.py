@@ -18,16 +18,18 @@ import os
 import pickle
 import sys
 import tempfile
+from dataclasses import fields
 from functools import cache
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from .sources import Files
 
 MAGIC = b"KFSCRIPT-CACHE-2\n"
 KEEP = 32
 """Entries kept: every edit of a rule file makes a new one, so the oldest are removed."""
-_DEPENDENCIES = ("kfscript", "jieba", "opencc-python-reimplemented", "pyahocorasick")
+_DEPENDENCIES = ("kfscript", "jieba", "opencc-python-reimplemented")
 
 
 def cache_dir() -> Path | None:
@@ -114,3 +116,10 @@ def _prune(folder: Path) -> None:
     entries = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
     for old in entries[KEEP:]:
         old.unlink(missing_ok=True)
+
+
+def by_constructor(value: Any) -> tuple[type[Any], tuple[Any, ...]]:
+    """How a frozen dataclass pickles (its `__reduce__`): its class and fields, so loading
+    calls the constructor. Compiled by mypyc, a frozen dataclass refuses pickle's default
+    way, which sets each field on a bare instance."""
+    return type(value), tuple(getattr(value, field.name) for field in fields(value))

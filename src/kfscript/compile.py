@@ -120,5 +120,6 @@ def compile_phrasebank(sources: PhraseSources) -> Phrasebook:
     steps = sources.steps.model
     own_orders = {located.model.intent: tuple(located.model.order)
                   for located in sources.files if located.model.order}
-    return Phrasebook(phrases, tuple(steps.calm), tuple(steps.angry), own_orders, defaults,
-                      {name: to_traditional(value) for name, value in defaults.items()})
+    return Phrasebook.build(phrases, tuple(steps.calm), tuple(steps.angry), own_orders,
+                            defaults,
+                            {name: to_traditional(value) for name, value in defaults.items()})

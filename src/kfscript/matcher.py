@@ -18,6 +18,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from .cache import by_constructor
 from .dictionary import Found
 from .normalise import clauses, detect_script, fold
 from .results import Classification, IntentHit, Span, Suppression
@@ -47,6 +48,9 @@ class CompiledRule:
     alone_only: bool
     """Counts only when the rules that are not alone_only report nothing (a bare 好的)."""
 
+    def __reduce__(self) -> tuple[type[Any], tuple[Any, ...]]:
+        return by_constructor(self)
+
 
 class Hit(NamedTuple):
     """A term found in the folded text at [start, end), in clause number `clause`."""
@@ -65,10 +69,16 @@ class AngerSpec:
     emoji: frozenset[str]
     emoji_weight: float
 
+    def __reduce__(self) -> tuple[type[Any], tuple[Any, ...]]:
+        return by_constructor(self)
+
 
 @dataclass(frozen=True, slots=True)
 class NegationSpec:
     max_gap: int
+
+    def __reduce__(self) -> tuple[type[Any], tuple[Any, ...]]:
+        return by_constructor(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +90,9 @@ class Trace:
     cancelled: dict[Hit, Hit]
     fired: dict[int, tuple[Span, ...]]
     classification: Classification
+
+    def __reduce__(self) -> tuple[type[Any], tuple[Any, ...]]:
+        return by_constructor(self)
 
 
 class _Message:
@@ -263,16 +276,12 @@ class Matcher:
         self.scanner = Scanner(self.segmenter)
         """Finds the terms (and, once the dictionary is loaded, the crossings) in a message."""
 
-    def __getstate__(self) -> dict[str, Any]:
+    def __reduce__(self) -> tuple[type[Matcher], tuple[Any, ...]]:
         """The fields only; the tables and the automaton (not picklable) are remade on load:
         milliseconds for the bundled rules, a third of a second at 100,000 terms; the automaton
         with jieba's dictionary words in it is made again when a message first needs it."""
-        return {name: value for name, value in self.__dict__.items()
-                if not name.startswith("_") and name not in ("longest_term", "scanner")}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._derive()
+        return Matcher, (self.terms, self.kinds, self.rules, self.negation, self.anger,
+                         self.segmenter)
 
     def prepare(self) -> None:
         """Load the dictionary now, not on the first message that needs word edges."""

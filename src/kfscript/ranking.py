@@ -9,11 +9,12 @@ an angry customer is calmed (acknowledge, apologize) before any solution is offe
 from __future__ import annotations
 
 import heapq
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from .cache import by_constructor
 from .errors import VariableError
 from .render import Template
 from .results import Classification, Suggestion
@@ -43,6 +44,9 @@ class Phrase:
     simplified: Template
     traditional: Template
 
+    def __reduce__(self) -> tuple[type[Any], tuple[Any, ...]]:
+        return by_constructor(self)
+
 
 def pairs(text: str) -> frozenset[str]:
     """The overlapping character pairs of a text: what near-duplicate detection compares."""
@@ -53,6 +57,11 @@ def near_duplicates(a: frozenset[str], b: frozenset[str]) -> bool:
     return len(a & b) >= NEAR_DUPLICATE * len(a | b)
 
 
+Steps = dict[tuple[str, bool], tuple[tuple[float, int, str, tuple[Phrase, ...]], ...]]
+"""(intent, angry) -> (step decay, step rank, step, phrases best first) for the steps it
+has."""
+
+
 class Phrasebook:
     """The compiled phrasebank: phrases per (intent, step), best first; immutable.
 
@@ -61,39 +70,46 @@ class Phrasebook:
     entry per ordered pair of phrases and script at most, however many messages come).
     """
 
-    def __init__(self, phrases: tuple[Phrase, ...], calm: tuple[str, ...],
-                 angry: tuple[str, ...], own_orders: Mapping[str, tuple[str, ...]],
-                 defaults: Mapping[str, str],
-                 defaults_traditional: Mapping[str, str]) -> None:
+    def __init__(self, phrases: tuple[Phrase, ...], defaults: dict[str, str],
+                 defaults_traditional: dict[str, str], steps: Steps,
+                 pairs: dict[tuple[str, bool], frozenset[str]]) -> None:
+        self.phrases = phrases
+        self.defaults = defaults
+        self.defaults_traditional = defaults_traditional
+        self.steps = steps
+        self.pairs = pairs
+        """Each phrase's character pairs, rendered with the defaults, per script."""
+        self._near: dict[tuple[str, str, bool], bool] = {}
+
+    @classmethod
+    def build(cls, phrases: tuple[Phrase, ...], calm: tuple[str, ...],
+              angry: tuple[str, ...], own_orders: Mapping[str, tuple[str, ...]],
+              defaults: Mapping[str, str],
+              defaults_traditional: Mapping[str, str]) -> Phrasebook:
+        """Phrases ordered by the step orders (an intent's own, else the calm or angry
+        one), each step's best first."""
         grouped: dict[str, dict[str, list[Phrase]]] = {}
         for phrase in phrases:
             grouped.setdefault(phrase.intent, {}).setdefault(phrase.step, []).append(phrase)
-        self.phrases = phrases
-        self.defaults = dict(defaults)
-        self.defaults_traditional = dict(defaults_traditional)
-        self.steps: dict[tuple[str, bool],
-                         tuple[tuple[float, int, str, tuple[Phrase, ...]], ...]] = {}
-        """(intent, angry) -> (step decay, step rank, step, phrases best first) for the
-        steps it has."""
+        steps: Steps = {}
         for intent, by_step in grouped.items():
             for is_angry, order in ((False, calm), (True, angry)):
                 own = own_orders.get(intent, order)
-                self.steps[(intent, is_angry)] = tuple(
+                steps[(intent, is_angry)] = tuple(
                     (STEP_DECAY ** rank, rank, step,
                      tuple(sorted(by_step[step], key=lambda p: (-p.weight, p.id))))
                     for rank, step in enumerate(own) if step in by_step)
-        self.pairs = {(p.id, traditional): pairs(
-            (p.traditional if traditional else p.simplified).render(
-                self.defaults_traditional if traditional else self.defaults))
-            for p in phrases for traditional in (False, True)}
-        self._near: dict[tuple[str, str, bool], bool] = {}
+        simplified, traditional = dict(defaults), dict(defaults_traditional)
+        return cls(phrases, simplified, traditional, steps, {
+            (p.id, is_traditional): pairs(
+                (p.traditional if is_traditional else p.simplified).render(
+                    traditional if is_traditional else simplified))
+            for p in phrases for is_traditional in (False, True)})
 
-    def __getstate__(self) -> dict[str, Any]:
-        return {name: value for name, value in self.__dict__.items() if name != "_near"}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._near = {}
+    def __reduce__(self) -> tuple[type[Phrasebook], tuple[Any, ...]]:
+        """Everything but the near-duplicate memo, which starts empty again."""
+        return Phrasebook, (self.phrases, self.defaults, self.defaults_traditional,
+                            self.steps, self.pairs)
 
     def values(self, variables: Mapping[str, str] | None,
                traditional: bool) -> Mapping[str, str]:
@@ -106,8 +122,9 @@ class Phrasebook:
             raise TypeError(f"variables must be a mapping of str to str, "
                             f"got {type(variables).__name__}")
         values = dict(defaults)
-        for name, value in variables.items():
-            if name not in values:
+        given: Iterable[tuple[object, object]] = variables.items()  # checked here, by us
+        for name, value in given:
+            if not isinstance(name, str) or name not in values:
                 raise VariableError(f"unknown placeholder {name!r}; "
                                     f"known: {', '.join(sorted(values))}")
             if not isinstance(value, str):

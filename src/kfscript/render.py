@@ -9,6 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
+
+from .cache import by_constructor
 
 PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 """`{name}` is a placeholder, `{{`/`}}` are literal braces, a lone brace is a mistake."""
@@ -49,3 +52,6 @@ class Template:
     def render(self, values: Mapping[str, str]) -> str:
         """Plain substitution: a value is inserted verbatim and never interpreted."""
         return "".join([values[part] if is_name else part for part, is_name in self.parts])
+
+    def __reduce__(self) -> tuple[type[Any], tuple[Any, ...]]:
+        return by_constructor(self)

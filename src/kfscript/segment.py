@@ -107,11 +107,8 @@ class Segmenter:
             term: _cut(_tokenizer(counts.table(term), counts.total), term, ties=False)
             for term in terms if len(term) <= MEMO_LONGEST and _holds_one_of(term_set, term)})
 
-    def __getstate__(self) -> dict[str, Any]:
-        return {"terms": self.terms, "vocabulary": self.vocabulary, "known": self.known}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["terms"], state["vocabulary"], state["known"])  # type: ignore[misc]
+    def __reduce__(self) -> tuple[type[Segmenter], tuple[Any, ...]]:
+        return Segmenter, (self.terms, self.vocabulary, self.known)
 
     @property
     def loaded(self) -> bool:
