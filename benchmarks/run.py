@@ -1073,6 +1073,15 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     return lines
 
 
+def build_kind() -> str:
+    """Which of kfscript's modules run compiled: the figures depend on it."""
+    compiled = sorted(path.name.split(".")[0]
+                      for path in Path(kfscript.__file__).parent.glob("*.so"))
+    if not compiled:
+        return "plain Python (no module compiled by mypyc)"
+    return f"modules compiled by mypyc: {', '.join(compiled)}"
+
+
 def header(results: Results) -> list[str]:
     """Machine, versions, commit, command and the messages: what a reader needs to redo it."""
     s = results.settings
@@ -1089,6 +1098,7 @@ def header(results: Results) -> list[str]:
         f"- Date: {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}",
         f"- kfscript commit: {git_state()}; bundled rules: {results.bundled_rules} rules, "
         f"{results.bundled_terms:,} folded rule terms",
+        f"- kfscript build: {build_kind()}",
         f"- Command: `{shlex.join([sys.executable, *sys.argv])}`",
         f"- Mode: {'smoke (tiny, numbers are noisy)' if s.smoke else 'full'}; seed {s.seed}",
         "",
