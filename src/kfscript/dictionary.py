@@ -25,13 +25,14 @@ from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import ahocorasick_rs
 
 from . import cache
 from .normalise import CLAUSE_MARKS
 
-Found = tuple[int, int, int]
+Found = tuple[int, ...]
 """An entry found: (entry number, start, end), as the automaton reports it."""
 
 _WORD = re.compile(r"^\S+(?= \d)", re.MULTILINE)
@@ -139,7 +140,7 @@ class Dictionary:
 
     def find(self, text: str) -> list[Found]:
         """Every entry in `text`, overlapping ones included."""
-        return self.automaton.find_matches_as_indexes(text, overlapping=True)
+        return cast("list[Found]", self.automaton.find_matches_as_indexes(text, overlapping=True))
 
     def table(self, text: str) -> dict[str, int]:
         """The part of jieba's frequency table that cutting `text` can look at: the words

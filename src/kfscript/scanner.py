@@ -10,6 +10,8 @@ alone serves, so a message that needs no word boundaries ("在吗") loads no dic
 
 from __future__ import annotations
 
+from typing import cast
+
 import ahocorasick_rs
 
 from .dictionary import Found, JiebaWords, dictionary_entries
@@ -47,7 +49,7 @@ class Scanner:
                 if self._terms_only is None:
                     self._terms_only = ahocorasick_rs.AhoCorasick(list(self.segmenter.terms))
                 automaton = self._terms_only
-        return automaton.find_matches_as_indexes(folded, overlapping=True)
+        return cast("list[Found]", automaton.find_matches_as_indexes(folded, overlapping=True))
 
     def scan(self, folded: str) -> tuple[list[Found], bytearray]:
         """The terms found (as `terms_in`), and a byte per position of the text and its
