@@ -130,10 +130,12 @@ class Dictionary:
         numbers = {term: number for number, term in enumerate(terms)}
         for word, count in vocabulary:
             self.frequency[numbers[word]] = count
-        self.crosses = bytearray(bool(count) and CLAUSE_MARKS.isdisjoint(term)
-                                 for term, count in zip(terms, self.frequency, strict=False))
-        """1 for an entry whose hits cross the positions inside them: a word."""
-        self.crosses.extend(b"\x01" * (len(self.frequency) - len(terms)))
+        self.crosses = bytes(bytearray(
+            bool(count) and CLAUSE_MARKS.isdisjoint(term)
+            for term, count in zip(terms, self.frequency, strict=False))) + b"\x01" * (
+                len(self.frequency) - len(terms))
+        """1 for an entry whose hits cross the positions inside them: a word. (bytes, not
+        bytearray: compiled, indexing bytes is a C array read)"""
         self.total = jieba_words.total + sum(count for _, count in vocabulary)
         self.single = jieba_words.single()
         """jieba's single-character words and their frequencies."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 from .cache import by_constructor
 from .dictionary import Found
@@ -26,10 +26,16 @@ from .scanner import Scanner
 from .segment import MEMO_LONGEST, Segmenter
 from .taxonomy import FALLBACK_INTENT, INTENTS
 
-RULE, VETO, CUE, NOT_CUE, BREAKER, ANGER = 1, 2, 4, 8, 16, 32
-"""What a term is used as (a bit mask: one term can serve several purposes)."""
+# What a term is used as: bits of a mask, as one term can serve several purposes. Final, so
+# compiled code reads them as constants, not from the module's globals.
+RULE: Final = 1
+VETO: Final = 2
+CUE: Final = 4
+NOT_CUE: Final = 8
+BREAKER: Final = 16
+ANGER: Final = 32
 
-REPORTED = 0.5
+REPORTED: Final = 0.5
 """An intent is reported when the noisy-or of its fired rules' weights reaches this."""
 
 _TAXONOMY_ORDER = {intent: rank for rank, intent in enumerate(INTENTS)}
@@ -107,7 +113,7 @@ class _Message:
         self.segmenter = scanner.segmenter
         self._spans: list[tuple[int, int]] = []
         self._starts: list[int] | None = None
-        self._crossings: bytearray | None = None
+        self._crossings: bytes | None = None
         self._cuts: dict[tuple[int, int], tuple[int, int]] = {}
 
     def clause_of(self, position: int) -> int:
@@ -123,7 +129,7 @@ class _Message:
         clause = self.clause_of(position)  # finds the clauses first
         return self._spans[clause]
 
-    def crossings(self) -> bytearray:
+    def crossings(self) -> bytes:
         crossings = self._crossings
         if crossings is None:
             crossings = self._crossings = self.scanner.scan(self.folded)[1]

@@ -12,7 +12,7 @@ import heapq
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Final
 
 from .cache import by_constructor
 from .errors import VariableError
@@ -20,17 +20,17 @@ from .render import Template
 from .results import Classification, Suggestion
 from .taxonomy import FALLBACK_INTENT
 
-STEP_DECAY = 0.9
+STEP_DECAY: Final = 0.9
 """Each later step in the order counts this much less than the one before."""
 
-REPEATED_STEP = 0.5
+REPEATED_STEP: Final = 0.5
 """A step already suggested for another intent counts this much less (one apology is enough)."""
 
-SAME_INTENT = 0.8
+SAME_INTENT: Final = 0.8
 """Each reply already chosen for an intent makes its next one count this much less, so a
 message with several intents gets replies to each of them."""
 
-NEAR_DUPLICATE = 0.8
+NEAR_DUPLICATE: Final = 0.8
 """Two texts whose character-pair overlap (Jaccard) reaches this are the same reply."""
 
 

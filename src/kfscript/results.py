@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 Span = tuple[int, int]
 """[start, end) offsets into the original text: `text[start:end]` is the matched words."""
 
-ANGRY = 0.5
+ANGRY: Final = 0.5
 """Anger at or above this is an angry customer (the replies lead with calming steps)."""
 
 

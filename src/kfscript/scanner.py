@@ -51,9 +51,10 @@ class Scanner:
                 automaton = self._terms_only
         return cast("list[Found]", automaton.find_matches_as_indexes(folded, overlapping=True))
 
-    def scan(self, folded: str) -> tuple[list[Found], bytearray]:
+    def scan(self, folded: str) -> tuple[list[Found], bytes]:
         """The terms found (as `terms_in`), and a byte per position of the text and its
-        end: 1 where a dictionary word crosses it (or jieba glues ASCII), else 0."""
+        end: 1 where a dictionary word crosses it (or jieba glues ASCII), else 0 (made as
+        a bytearray, handed on as bytes, which compiled code indexes without boxing)."""
         dictionary = self.segmenter.dictionary()
         count, crosses = dictionary.term_count, dictionary.crosses
         found: list[Found] = []
@@ -67,4 +68,4 @@ class Scanner:
                 if end - start > 2:
                     crossings[start + 2:end] = b"\x01" * (end - start - 2)
         mark_ascii_runs(folded, crossings)
-        return found, crossings
+        return found, bytes(crossings)

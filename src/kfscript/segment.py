@@ -33,7 +33,7 @@ import math
 import os
 import re
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from .dictionary import Dictionary, JiebaWords, WordCounts
 from .memory import release_freed_memory
@@ -45,8 +45,8 @@ HAN_ONLY = re.compile("[\u4E00-\u9FD5]+")
 """A stretch jieba treats as one block with no ASCII gluing: its words come straight from the
 dictionary graph (jieba's own get_DAG and calc), without cut()'s per-call splitting."""
 
-MEMO_LONGEST = 8
-MEMO_SIZE = 50_000
+MEMO_LONGEST: Final = 8
+MEMO_SIZE: Final = 50_000
 """Short stretches ("不是", "没发货") recur across messages; their word edges are remembered,
 up to this many, so common ambiguities cost one dict lookup (a bound, not a message cache)."""
 
@@ -230,7 +230,7 @@ def _tokenizer(table: dict[str, int], total: int) -> jieba.Tokenizer:
     return tokenizer
 
 
-NEAR_TIE = 1e-9
+NEAR_TIE: Final = 1e-9
 """Two routes whose log-probabilities differ by less than this may swap places once the
 scores of the rest of the clause are added (floating-point sums round differently)."""
 
