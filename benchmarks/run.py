@@ -1073,13 +1073,27 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     return lines
 
 
+def compiled_modules() -> list[str]:
+    """kfscript's modules that run compiled by mypyc (none for a plain-Python install)."""
+    return sorted(path.name.split(".")[0]
+                  for path in Path(kfscript.__file__).parent.glob("*.so"))
+
+
 def build_kind() -> str:
     """Which of kfscript's modules run compiled: the figures depend on it."""
-    compiled = sorted(path.name.split(".")[0]
-                      for path in Path(kfscript.__file__).parent.glob("*.so"))
+    compiled = compiled_modules()
     if not compiled:
         return "plain Python (no module compiled by mypyc)"
     return f"modules compiled by mypyc: {', '.join(compiled)}"
+
+
+def compiled_profile_note() -> list[str]:
+    """cProfile cannot see inside functions mypyc compiled: say so, and how to see them."""
+    if not compiled_modules():
+        return []
+    return ["Functions compiled by mypyc show only as the call into them (Matcher.classify); "
+            "for a per-function breakdown, profile an install made with "
+            "KFSCRIPT_PURE_PYTHON=1 (slower, same answers)."]
 
 
 def header(results: Results) -> list[str]:
@@ -1333,7 +1347,7 @@ def render(results: Results) -> str:
         lines += ["## Where classify time goes", "",
                   f"cProfile over kfscript.classify on {profiled:,} messages (bundled rules), "
                   "top 10 by cumulative time and by own time (tottime); profiling inflates "
-                  "the absolute numbers.", "",
+                  "the absolute numbers.", *compiled_profile_note(), "",
                   "```", results.profile, "```", ""]
     return "\n".join(lines)
 
