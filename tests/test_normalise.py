@@ -1,7 +1,12 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kfscript.normalise import clauses, detect_script, fold, to_traditional
+from kfscript.normalise import _first_choices, clauses, detect_script, fold, to_traditional
+
+TRADITIONAL_ONLY = set(_first_choices("TSCharacters.txt"))
+SIMPLIFIED_ONLY = set(_first_choices("STCharacters.txt")) - TRADITIONAL_ONLY
+SCRIPT_TEXT = st.text(alphabet=st.sampled_from(
+    sorted(TRADITIONAL_ONLY)[::40] + sorted(SIMPLIFIED_ONLY)[::40] + list("的了吗在 ok!！😡𠀀")))
 
 
 def test_fold_widths_case_space_and_script() -> None:
@@ -22,6 +27,14 @@ def test_fold_is_idempotent(text: str) -> None:
 @given(st.text())
 def test_detect_script_shortcut_agrees(text: str) -> None:
     assert detect_script(text, fold(text)) == detect_script(text)
+
+
+@given(SCRIPT_TEXT)
+def test_detect_script_compares_the_counts_of_script_only_characters(text: str) -> None:
+    traditional = sum(char in TRADITIONAL_ONLY for char in text)
+    simplified = sum(char in SIMPLIFIED_ONLY for char in text)
+    expected = "traditional" if traditional and traditional >= simplified else "simplified"
+    assert detect_script(text, fold(text)) == detect_script(text) == expected
 
 
 def test_detect_script() -> None:

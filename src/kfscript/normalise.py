@@ -17,6 +17,7 @@ import re
 import unicodedata
 from functools import cache
 from pathlib import Path
+from typing import Final
 
 import opencc
 
@@ -63,10 +64,15 @@ def _width_and_case() -> dict[str, str]:
     return table
 
 
+TRADITIONAL_ONLY: Final = 1
+SIMPLIFIED_ONLY: Final = 2
+
+
 @cache
-def _tables() -> tuple[dict[int, str], dict[int, None], dict[int, None]]:
-    """The fold table, and tables deleting the characters only traditional (or only
-    simplified) script uses: counting what a deletion removes is a C-speed count."""
+def _tables() -> tuple[dict[int, str], bytes]:
+    """The fold table, and a byte per code point saying whether only traditional
+    (TRADITIONAL_ONLY) or only simplified script (SIMPLIFIED_ONLY) uses that character:
+    compiled, reading it for each character of a message is a C array read."""
     traditional_to_simplified = _first_choices("TSCharacters.txt")
     simplified_to_traditional = _first_choices("STCharacters.txt")
     mapping = _width_and_case()
@@ -81,10 +87,14 @@ def _tables() -> tuple[dict[int, str], dict[int, None], dict[int, None]]:
         return char
 
     table = {ord(source): resolve(source) for source in mapping}
-    traditional_only = set(traditional_to_simplified)
-    simplified_only = set(simplified_to_traditional) - traditional_only
-    return (table, dict.fromkeys(map(ord, traditional_only)),
-            dict.fromkeys(map(ord, simplified_only)))
+    traditional_only = set(map(ord, traditional_to_simplified))
+    simplified_only = set(map(ord, simplified_to_traditional)) - traditional_only
+    scripts = bytearray(max(traditional_only | simplified_only) + 1)
+    for code in traditional_only:
+        scripts[code] = TRADITIONAL_ONLY
+    for code in simplified_only:
+        scripts[code] = SIMPLIFIED_ONLY
+    return table, bytes(scripts)
 
 
 def fold(text: str) -> str:
@@ -112,12 +122,18 @@ def detect_script(text: str, folded: str | None = None) -> str:
     """
     if folded == text:
         return "simplified"
-    _, drop_traditional, drop_simplified = _tables()
-    traditional = len(text) - len(text.translate(drop_traditional))
-    if not traditional:
-        return "simplified"
-    simplified = len(text) - len(text.translate(drop_simplified))
-    return "traditional" if traditional >= simplified else "simplified"
+    scripts = _tables()[1]
+    size = len(scripts)
+    traditional = simplified = 0
+    for index in range(len(text)):
+        code = ord(text[index])  # compiled: the code point, read in place
+        if code < size:
+            kind = scripts[code]
+            if kind == TRADITIONAL_ONLY:
+                traditional += 1
+            elif kind == SIMPLIFIED_ONLY:
+                simplified += 1
+    return "traditional" if traditional and traditional >= simplified else "simplified"
 
 
 @cache
