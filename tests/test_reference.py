@@ -15,7 +15,8 @@ from .conftest import DEV_SET
 from .reference import reference_classify
 
 NOISE = ["，", "！！", "？？？", " ", "的", "了", "我", "你们", "东西", "一个", "多少",
-         "打破纪录", "😡", "ok", "3q", "a", "東西", "還", "～", "。", "吧", "就是", "但是"]
+         "打破纪录", "😡", "ok", "3q", "a", "7", "xl", "東西", "還", "～", "。", "吧", "就是",
+         "但是"]
 
 
 @pytest.mark.parametrize("data", [DEV_SET.name, "extra.jsonl", "holdout_c.jsonl",

@@ -6,7 +6,8 @@ the positions that words cross in a message (scanner.py) and jieba's cut of a sh
 (segment.py). One Aho-Corasick automaton (ahocorasick_rs, in Rust) over the rule terms and
 the words, with each entry's frequency in an array, serves both:
 
-- one scan of a message finds the terms and every dictionary word in it;
+- one scan of a message finds the terms and every dictionary word in it, and every pair
+  of adjacent ASCII letters or digits (jieba glues a run of them into one word);
 - jieba cuts a stretch with a frequency table of just the words found in that stretch, and
   their prefixes (`table`). jieba only ever looks up pieces of the text it is cutting, so
   it cuts exactly as it would with its whole dictionary.
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import string
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -38,6 +40,10 @@ Found = tuple[int, ...]
 _WORD = re.compile(r"^\S+(?= \d)", re.MULTILINE)
 _COUNT = re.compile(r"^\S+ (\d+)", re.MULTILINE)
 _ASCII_RUN = re.compile("[a-zA-Z0-9]+")
+_ALNUM = string.ascii_letters + string.digits
+ASCII_PAIRS = tuple(first + second for first in _ALNUM for second in _ALNUM)
+"""Found by the automaton as entries of no frequency that cross the position between their
+characters: the insides of an ASCII run, marked in the same pass as the words."""
 
 
 @dataclass(frozen=True)
@@ -134,8 +140,8 @@ class Dictionary:
             bool(count) and CLAUSE_MARKS.isdisjoint(term)
             for term, count in zip(terms, self.frequency, strict=False))) + b"\x01" * (
                 len(self.frequency) - len(terms))
-        """1 for an entry whose hits cross the positions inside them: a word. (bytes, not
-        bytearray: compiled, indexing bytes is a C array read)"""
+        """1 for an entry whose hits cross the positions inside them: a word, or an ASCII
+        pair. (bytes, not bytearray: compiled, indexing bytes is a C array read)"""
         self.total = jieba_words.total + sum(count for _, count in vocabulary)
         self.single = jieba_words.single()
         """jieba's single-character words and their frequencies."""
@@ -229,14 +235,19 @@ def _automaton(terms: Sequence[str], jieba_words: JiebaWords
     frequency = array("q", (of_terms.get(term, 0) if len(term) > 1 else 0 for term in terms))
     frequency.extend(count for word, count in zip(listed, counts, strict=True)
                      if word not in known)
-    return ahocorasick_rs.AhoCorasick(dictionary_entries(terms, listed)), frequency
+    entries = dictionary_entries(terms, listed)
+    frequency.extend([0] * (len(entries) - len(frequency)))  # the ASCII pairs: no words
+    return ahocorasick_rs.AhoCorasick(entries), frequency
 
 
 def dictionary_entries(terms: Sequence[str], listed: list[str]) -> list[str]:
     """What the automaton looks for, in its order: the terms, then the `listed` words
-    (`JiebaWords.listed()`) that are not terms."""
+    (`JiebaWords.listed()`) that are not terms, then the ASCII pairs that are neither (one
+    that is already an entry crosses its middle as that entry)."""
     known = set(terms)
-    return [*terms, *(word for word in listed if word not in known)]
+    present = known | {word for word in listed if len(word) == 2 and word.isascii()}
+    return [*terms, *(word for word in listed if word not in known),
+            *(pair for pair in ASCII_PAIRS if pair not in present)]
 
 
 def _integers(packed: bytes) -> array[int]:

@@ -15,7 +15,7 @@ from typing import cast
 import ahocorasick_rs
 
 from .dictionary import Found, JiebaWords, dictionary_entries
-from .segment import Segmenter, loading, mark_ascii_runs
+from .segment import Segmenter, loading
 
 
 class Scanner:
@@ -67,5 +67,4 @@ class Scanner:
                 crossings[start + 1] = 1
                 if end - start > 2:
                     crossings[start + 2:end] = b"\x01" * (end - start - 2)
-        mark_ascii_runs(folded, crossings)
         return found, bytes(crossings)

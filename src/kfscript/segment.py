@@ -50,18 +50,6 @@ MEMO_SIZE: Final = 50_000
 """Short stretches ("不是", "没发货") recur across messages; their word edges are remembered,
 up to this many, so common ambiguities cost one dict lookup (a bound, not a message cache)."""
 
-ASCII_RUN = re.compile("[a-zA-Z0-9]{2,}")
-"""jieba glues runs of single ASCII letters and digits into one word, across any boundary."""
-
-
-def mark_ascii_runs(text: str, crossings: bytearray) -> None:
-    """Mark the insides of ASCII runs as crossed: jieba glues them into one word."""
-    run = ASCII_RUN.search(text)  # most messages have none: one search, no iterator
-    while run is not None:
-        start, end = run.span()
-        crossings[start + 1:end] = b"\x01" * (end - start - 1)
-        run = ASCII_RUN.search(text, end)
-
 
 class Segmenter:
     """Decides word boundaries in folded clauses; safe to share between threads.
