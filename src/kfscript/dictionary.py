@@ -35,7 +35,9 @@ from . import cache
 from .normalise import CLAUSE_MARKS
 
 Found = tuple[int, ...]
-"""An entry found: (entry number, start, end), as the automaton reports it."""
+"""An entry found: (entry number, start, end), as the automaton reports it. Typed as a
+tuple of any length because compiled code unpacks a fixed-size tuple type into C values and
+would build a new tuple each time it stored one; this way the automaton's own is kept."""
 
 _WORD = re.compile(r"^\S+(?= \d)", re.MULTILINE)
 _COUNT = re.compile(r"^\S+ (\d+)", re.MULTILINE)

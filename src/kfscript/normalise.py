@@ -104,8 +104,9 @@ def _tables() -> tuple[dict[int, str], bytes, bytes]:
 def fold(text: str) -> str:
     """The canonical form of `text`: same length, simplified script, half-width, lower case.
 
-    Most messages fold to themselves, and finding that out a code point at a time
-    (compiled) costs a tenth of `str.translate`, which looks every character up in a dict.
+    Most messages fold to themselves, and finding that out a code point at a time costs
+    far less, compiled, than `str.translate`, which looks every character up in a dict
+    (0.77 against 2.25 µs a benchmark message, on average).
     """
     table, changed, _ = _tables()
     size = len(changed)
