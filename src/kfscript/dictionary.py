@@ -247,9 +247,9 @@ def dictionary_entries(terms: Sequence[str], listed: list[str]) -> list[str]:
     (`JiebaWords.listed()`) that are not terms, then the ASCII pairs that are neither (one
     that is already an entry crosses its middle as that entry)."""
     known = set(terms)
-    present = known | {word for word in listed if len(word) == 2 and word.isascii()}
+    ascii_words = {word for word in listed if len(word) == 2 and word.isascii()}
     return [*terms, *(word for word in listed if word not in known),
-            *(pair for pair in ASCII_PAIRS if pair not in present)]
+            *(pair for pair in ASCII_PAIRS if pair not in known and pair not in ascii_words)]
 
 
 def _integers(packed: bytes) -> array[int]:
