@@ -3,8 +3,9 @@
 The package and its metadata are declared in pyproject.toml; this file only adds the
 compiled modules. mypyc compiles the same type-checked .py files the wheel ships, so there
 is one source of truth and no second implementation: on a machine without a C compiler (or
-where mypyc refuses the code) the build warns and installs the plain Python modules, which
-give the same answers, only slower. Editable installs stay plain Python, so edits show.
+where mypyc refuses the code, or any module fails to compile) the build warns and installs
+the plain Python modules, which give the same answers, only slower. Editable installs stay
+plain Python, so edits show.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from __future__ import annotations
 import os
 import sys
 import warnings
+from pathlib import Path
 
 from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
 
 COMPILED = ("normalise", "segment", "scanner", "matcher", "ranking", "render", "results")
 """What every message runs through; the rest (loading, schemas, the CLI) stays Python."""
@@ -33,9 +36,22 @@ def compiled_modules() -> list[Extension]:
         warnings.warn(f"kfscript installs as plain Python: mypyc failed ({error})",
                       stacklevel=1)
         return []
-    for extension in extensions:
-        extension.optional = True  # no C compiler: the plain modules are used
     return extensions
 
 
-setup(ext_modules=compiled_modules())
+class AllOrNone(build_ext):
+    """Compile every module or none: they share one mypyc library (kfscript__mypyc), so a
+    module compiled without it would not even import. Without a C compiler, nothing is
+    compiled and the plain modules are used."""
+
+    def run(self) -> None:
+        try:
+            super().run()
+        except Exception as error:  # any build failure means plain Python
+            warnings.warn(f"kfscript installs as plain Python: compiling failed ({error})",
+                          stacklevel=1)
+            for extension in self.extensions:
+                Path(self.get_ext_fullpath(extension.name)).unlink(missing_ok=True)
+
+
+setup(ext_modules=compiled_modules(), cmdclass={"build_ext": AllOrNone})
