@@ -123,8 +123,9 @@ class JiebaWords:
 
 class Dictionary:
     """The terms first (entry i is term i), then jieba's words that are not terms (see
-    `JiebaWords.words`); a frequency per entry (0: the entry is no word) and the
-    dictionary's total, with the rule vocabulary added as jieba's `add_word` would.
+    `JiebaWords.words`), then the ASCII pairs (`dictionary_entries`); a frequency per entry
+    (0: the entry is no word) and the dictionary's total, with the rule vocabulary added as
+    jieba's `add_word` would.
 
     Immutable, so safe to share between threads. Whoever makes one should call
     `release_freed_memory()` afterwards: making it frees tens of megabytes of scratch.
