@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import pickle
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Sequence
@@ -196,6 +198,17 @@ def test_prepare_loads_the_dictionary_up_front() -> None:
     assert crossings == bytearray([0, 1, 1, 1, 0])  # 打破纪录 itself crosses all three
     assert [engine.matcher.terms[term] for term, _, _ in found] == ["打破"]
     assert engine.classify("打破纪录了").intents == ()
+
+
+def test_prepare_imports_jieba_so_no_message_waits_for_it() -> None:
+    script = ("import sys, kfscript\n"
+              f"engine = kfscript.Engine.from_paths(rules={str(MINI_RULES)!r})\n"
+              "before = 'jieba' in sys.modules\n"
+              "engine.prepare()\n"
+              "print(before, 'jieba' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.split() == ["False", "True"]
 
 
 def test_a_message_needing_no_word_edges_loads_no_dictionary(engine: kfscript.Engine) -> None:

@@ -79,8 +79,9 @@ class Engine:
         return compiled
 
     def prepare(self) -> None:
-        """Load jieba's dictionary now (about a second), not on the first message that needs
-        a word-boundary decision: for servers that want every reply equally fast."""
+        """Load jieba's dictionary and import jieba now (most of a second), not on the first
+        message that needs a word-boundary decision: for servers that want every reply
+        equally fast, and before forking workers, which then share them."""
         self.matcher.prepare()
 
     def classify(self, text: str) -> Classification:

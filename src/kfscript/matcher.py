@@ -290,7 +290,8 @@ class Matcher:
                          self.segmenter)
 
     def prepare(self) -> None:
-        """Load the dictionary now, not on the first message that needs word edges."""
+        """Load the dictionary and jieba now, not on the first message that needs word
+        edges."""
         self.scanner.load()
 
     def rules_using(self, term: int) -> tuple[int, ...]:

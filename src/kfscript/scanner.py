@@ -33,8 +33,9 @@ class Scanner:
         return self.segmenter.loaded
 
     def load(self) -> None:
-        """Load the dictionary and build the full automaton, if not done yet."""
-        self.segmenter.dictionary()
+        """Load the dictionary and build the full automaton, if not done yet, and import
+        jieba."""
+        self.segmenter.prepare()
 
     def entries(self) -> list[str]:
         """Everything the full automaton looks for, in its order (reads jieba's dictionary

@@ -29,6 +29,7 @@ whole clause.
 
 from __future__ import annotations
 
+import importlib
 import math
 import os
 import re
@@ -117,6 +118,12 @@ class Segmenter:
                     release_freed_memory()
                 dictionary = self._dictionary
         return dictionary
+
+    def prepare(self) -> None:
+        """Load the dictionary and import jieba (tens of milliseconds) now, so that no
+        message waits for either, and workers forked afterwards share both."""
+        self.dictionary()
+        importlib.import_module("jieba")
 
     def _tokenizer_for(self, text: str) -> jieba.Tokenizer:
         dictionary = self.dictionary()
