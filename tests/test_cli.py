@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import io
 import json
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from kfscript._main import display_width, main
+from kfscript._main import CHUNK_BYTES, _chunks, _in_workers, display_width, main
+from kfscript.engine import Engine
+from kfscript.errors import KfscriptError
 
 from .conftest import DEV_SET, MINI_RULES
 
@@ -44,6 +53,51 @@ def test_classify_json_lines(capsys: pytest.CaptureFixture[str], tmp_path: Path)
     assert rows[1]["intents"][0]["intent"] == "greeting"
     assert rows[2] == {"line": 4, "error": rows[2]["error"]} and "line 4" in err
     assert rows[3]["line"] == 5
+
+
+def test_classify_survives_bad_bytes_and_reads_a_bom(capsys: pytest.CaptureFixture[str],
+                                                     tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(b'\xef\xbb\xbf"\xe5\x9c\xa8\xe5\x90\x97"\r\n'  # BOM, "在吗", CRLF
+                       b'{"text": "\xff\xfe"}\n'
+                       + '"杯子碎了"'.encode())  # no newline at the end
+    code, out, err = run(capsys, "classify", str(source))
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 1
+    assert rows[0]["intents"][0]["intent"] == "greeting"
+    assert rows[1] == {"line": 2, "error": "not UTF-8: byte 11 of the line"}
+    assert "line 2: not UTF-8" in err
+    assert rows[2]["intents"][0]["intent"] == "damaged"
+
+
+class _Pipe(io.RawIOBase):
+    """A pipe that hands over at most a few bytes per read, as a slow writer's would."""
+
+    def __init__(self, data: bytes, sizes: list[int]) -> None:
+        self.data, self.sizes = data, sizes
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        size = min(len(buffer), self.sizes.pop(0) if self.sizes else len(buffer), len(self.data))
+        buffer[:size], self.data = self.data[:size], self.data[size:]
+        return size
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(st.sampled_from("a碎\r\\\"{} "), max_size=6), max_size=12),
+       st.booleans(), st.lists(st.integers(1, 9), max_size=40))
+def test_chunks_are_whole_lines_numbered_as_read(lines: list[str], last_newline: bool,
+                                                  sizes: list[int]) -> None:
+    data = "\n".join(lines).encode() + (b"\n" if last_newline and lines else b"")
+    chunks = list(_chunks(io.BufferedReader(_Pipe(codecs.BOM_UTF8 + data, sizes))))
+    assert b"".join(piece for _, piece in chunks) == data
+    assert all(piece.endswith(b"\n") for _, piece in chunks[:-1])
+    offset = 0
+    for number, piece in chunks:
+        assert piece and number == data[:offset].count(b"\n") + 1
+        offset += len(piece)
 
 
 def test_explain(capsys: pytest.CaptureFixture[str]) -> None:
@@ -87,10 +141,11 @@ def test_display_width_counts_cjk_double() -> None:
 
 
 def test_classify_workers_keep_order_and_results(tmp_path: Path) -> None:
-    texts = ["杯子碎了", "在吗", "还少了一个螺丝", "東西壞了！！", "谢谢亲"] * 300
+    texts = ["杯子碎了", "在吗", "还少了一个螺丝", "東西壞了！！", "谢谢亲"] * 2000
     source = tmp_path / "many.jsonl"
     source.write_text("".join(json.dumps({"n": n, "text": t}, ensure_ascii=False) + "\n"
                               for n, t in enumerate(texts)), encoding="utf-8")
+    assert source.stat().st_size > 4 * CHUNK_BYTES  # so the workers share it out
     outputs = []
     for workers in ("1", "2"):
         done = subprocess.run([sys.executable, "-m", "kfscript", "classify", "--workers", workers,
@@ -101,6 +156,42 @@ def test_classify_workers_keep_order_and_results(tmp_path: Path) -> None:
     assert outputs[0] == outputs[1]
     rows = [json.loads(line) for line in outputs[1].splitlines()]
     assert [row["n"] for row in rows] == list(range(len(texts)))
+
+
+class _DiesInWorkers:
+    """An engine whose worker process dies on its first message, as one killed would."""
+
+    def prepare(self) -> None:
+        pass
+
+    def classify(self, text: str) -> Any:
+        os._exit(3)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="processes cannot fork here")
+def test_a_killed_worker_is_a_clear_error_not_a_hang() -> None:
+    chunks = iter([(1, b'"\xe5\x9c\xa8\xe5\x90\x97"\n')])
+    with pytest.raises(KfscriptError, match="worker process was killed"):
+        list(_in_workers(cast(Engine, _DiesInWorkers()), chunks, 2))
+
+
+@pytest.mark.skipif(not hasattr(os, "killpg"), reason="no process groups here")
+def test_ctrl_c_stops_workers_quietly(tmp_path: Path) -> None:
+    source = tmp_path / "long.jsonl"
+    source.write_text('"杯子碎了，快递也太慢了"\n' * 100_000, encoding="utf-8")
+    command = [sys.executable, "-m", "kfscript", "classify", "--workers", "2", str(source)]
+    running = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               start_new_session=True)
+    try:
+        assert running.stdout is not None and running.stdout.readline()  # under way
+        os.killpg(running.pid, signal.SIGINT)  # what Ctrl-C sends: every process in the group
+        _, err = running.communicate(timeout=30)
+    finally:  # a hung run must fail the test, not hang the suite
+        with contextlib.suppress(ProcessLookupError):  # gone, as it should be
+            os.killpg(running.pid, signal.SIGKILL)
+        running.communicate()
+    assert running.returncode == 130
+    assert err.decode() == "kfscript: interrupted\n"  # no traceback from any process
 
 
 class _Terminal(io.StringIO):

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import codecs
+import io
 import json
 import multiprocessing
 import sys
 import time
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from .engine import Engine
 from .errors import KfscriptError
 from .evaluation import evaluate, format_report, read_examples
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 
 def display_width(text: str) -> int:
@@ -71,18 +77,21 @@ def cmd_suggest(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def read_messages(numbered: Iterable[tuple[int, str]],
+def read_messages(numbered: Iterable[tuple[int, bytes]],
                   ) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
     """(line number, the record or None, error or text) for each non-blank JSON line.
 
-    A line is a JSON object with a "text" field (other fields are passed through) or a
-    bare JSON string.
+    A line is UTF-8: a JSON object with a "text" field (other fields are passed through)
+    or a bare JSON string.
     """
-    for number, line in numbered:
-        if not line.strip():
+    for number, raw in numbered:
+        if not raw.strip():
             continue
         try:
-            record = json.loads(line)
+            record = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError as error:
+            yield number, None, f"not UTF-8: byte {error.start + 1} of the line"
+            continue
         except json.JSONDecodeError as error:
             yield number, None, f"not JSON: {error.msg}"
             continue
@@ -102,36 +111,58 @@ def _start_worker(engine: Engine) -> None:
     _worker_engine = engine
 
 
-Answered = tuple[str, list[str], int]
-"""A batch chunk's output: its JSON lines as one string, its errors, how many lines."""
+Chunk = tuple[int, bytes]
+"""A batch's unit of work: the number of its first line, and its lines as read."""
+Answered = tuple[bytes, list[str], int]
+"""A chunk's output: its JSON lines, UTF-8, its errors, how many lines."""
 
 
-def classify_lines(engine: Engine, numbered: list[tuple[int, str]]) -> Answered:
-    """The unit of work of a batch, returned as one string so a worker sends little back."""
+def classify_lines(engine: Engine, chunk: Chunk) -> Answered:
+    """Bytes in and bytes out, so that with workers the main process only passes them on."""
+    first, data = chunk
     lines, errors = [], []
-    for number, record, text in read_messages(numbered):
+    for number, record, text in read_messages(enumerate(data.split(b"\n"), first)):
         if record is None:
             lines.append(_dump({"line": number, "error": text}))
             errors.append(f"line {number}: {text}")
         else:
             lines.append(_dump({**record, **engine.classify(text).to_dict()}))
-    return "".join(line + "\n" for line in lines), errors, len(lines)
+    output = "".join(line + "\n" for line in lines)
+    return output.encode("utf-8", "backslashreplace"), errors, len(lines)
 
 
-def _classify_chunk(numbered: list[tuple[int, str]]) -> Answered:
+def _classify_chunk(chunk: Chunk) -> Answered:
     assert _worker_engine is not None
-    return classify_lines(_worker_engine, numbered)
+    return classify_lines(_worker_engine, chunk)
 
 
-def _chunks(lines: Iterable[str], size: int) -> Iterator[list[tuple[int, str]]]:
-    chunk: list[tuple[int, str]] = []
-    for number, line in enumerate(lines, 1):
-        chunk.append((number, line))
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+CHUNK_BYTES = 1 << 16
+"""About 650 lines of chat: few enough hand-offs between processes to cost little."""
+
+
+def _chunks(stream: io.BufferedIOBase) -> Iterator[Chunk]:
+    """The lines of `stream` in chunks (see `_whole_lines`), numbered. A UTF-8 byte-order
+    mark at the start, as Windows editors write, is dropped."""
+    number = 1
+    for lines in _whole_lines(stream):
+        if number == 1:
+            lines = lines.removeprefix(codecs.BOM_UTF8)
+        if lines:
+            yield number, lines
+            number += lines.count(b"\n")
+
+
+def _whole_lines(stream: io.BufferedIOBase) -> Iterator[bytes]:
+    """Whole lines, about CHUNK_BYTES at a time, or fewer if that is all a pipe has ready
+    (so `tail -f log | kfscript classify` answers as lines come)."""
+    rest = b""
+    while data := stream.read1(CHUNK_BYTES):  # one read: all of it from a file, or what a pipe has
+        data = rest + data
+        end = data.rfind(b"\n") + 1
+        rest = data[end:]
+        if end:
+            yield data[:end]
+    yield rest
 
 
 class Progress:
@@ -159,33 +190,76 @@ class Progress:
             print(file=self.stream)
 
 
+def _byte_writer(out: TextIO) -> Callable[[bytes], None]:
+    """Writes UTF-8 output as it comes (a reader at the other end of a pipe sees each chunk
+    at once): under `out` when it is a text layer over bytes, as sys.stdout is, so the
+    bytes are not decoded only to be encoded again; else decoded into it."""
+    buffer: BinaryIO | None = getattr(out, "buffer", None)
+    if buffer is None:
+        return lambda data: print(data.decode("utf-8"), end="", file=out, flush=True)
+    out.flush()
+
+    def write(data: bytes) -> None:
+        buffer.write(data)
+        buffer.flush()
+
+    return write
+
+
 def cmd_classify(args: argparse.Namespace, out: TextIO) -> int:
     engine = _engine(args)
-    chunks = _chunks(args.file, 500)
+    chunks = _chunks(args.file)
+    write = _byte_writer(out)
     progress = Progress(sys.stderr)
     failures = 0
 
     def emit(answered: Answered) -> None:
         nonlocal failures
-        text, errors, count = answered
+        data, errors, count = answered
         for error in errors:
             print(error, file=sys.stderr)
         failures += len(errors)
-        out.write(text)
+        write(data)
         progress.add(count)
 
     if args.workers <= 1:
         for chunk in chunks:
             emit(classify_lines(engine, chunk))
     else:
-        engine.prepare()  # load jieba once, before forking: shared by the workers, not redone
-        context = multiprocessing.get_context(
-            "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-        with context.Pool(args.workers, _start_worker, (engine,)) as pool:
-            for results in pool.imap(_classify_chunk, chunks):  # imap keeps input order
-                emit(results)
+        for answered in _in_workers(engine, chunks, args.workers):
+            emit(answered)
     progress.close()
     return 1 if failures else 0
+
+
+def _in_workers(engine: Engine, chunks: Iterator[Chunk], workers: int) -> Iterator[Answered]:
+    """The chunks' answers in input order, classified in `workers` processes.
+
+    A few chunks per worker are under way at a time, so a big file is never all in memory;
+    answers come out in order as soon as they and those before them are done, checked
+    whenever a chunk has been read. (concurrent.futures, not multiprocessing.Pool: Pool's
+    worker-watching thread wakes whenever a result is waiting to be read, and with answers
+    of 100 kB spins through thousands of wake-ups, a third of a second of the CPU the
+    workers need.)
+    """
+    from concurrent.futures import ProcessPoolExecutor  # 20 ms to import, needed only here
+    from concurrent.futures.process import BrokenProcessPool
+
+    engine.prepare()  # load the dictionary and jieba before forking: shared, not redone
+    context = multiprocessing.get_context(
+        "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    with ProcessPoolExecutor(workers, context, _start_worker, (engine,)) as pool:
+        under_way: deque[Future[Answered]] = deque()
+        try:
+            for chunk in chunks:
+                under_way.append(pool.submit(_classify_chunk, chunk))
+                while under_way and (under_way[0].done() or len(under_way) > 3 * workers):
+                    yield under_way.popleft().result()
+            while under_way:
+                yield under_way.popleft().result()
+        except BrokenProcessPool as error:
+            raise KfscriptError("a worker process was killed (out of memory?); the lines "
+                                "before the first unanswered one were written") from error
 
 
 def cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
@@ -286,8 +360,8 @@ def parser() -> argparse.ArgumentParser:
 
     classify = commands.add_parser(
         "classify", parents=[folders], help="classify JSON lines (from a file or stdin)")
-    classify.add_argument("file", nargs="?", type=argparse.FileType("r", encoding="utf-8"),
-                          default=sys.stdin, help="JSON lines file (default: stdin)")
+    classify.add_argument("file", nargs="?", type=argparse.FileType("rb"),
+                          default="-", help="JSON lines file, UTF-8 (default: stdin)")
     classify.add_argument("--workers", type=int, default=1, metavar="N",
                           help="processes to classify with (default 1); output keeps the "
                           "input order")
@@ -330,13 +404,16 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    if isinstance(sys.stdout, __import__("io").TextIOWrapper):
+    if isinstance(sys.stdout, io.TextIOWrapper):
         sys.stdout.reconfigure(errors="backslashreplace")
     try:
         code: int = args.run(args, sys.stdout)
     except BrokenPipeError:  # `kfscript ... | head`: the reader has all it wanted
         sys.stdout = None  # nothing left to flush at exit
         return 0
+    except KeyboardInterrupt:
+        print("kfscript: interrupted", file=sys.stderr)
+        return 130  # the shell's code for a command stopped by Ctrl-C
     except (KfscriptError, OSError) as error:
         print(f"kfscript: {error}", file=sys.stderr)
         return 2
