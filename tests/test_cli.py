@@ -215,6 +215,10 @@ def test_bad_arguments_are_clear_errors(capsys: pytest.CaptureFixture[str],
     with pytest.raises(SystemExit) as caught:
         main(["suggest", "-k", "-1", "在吗"])
     assert caught.value.code == 2 and "must be 0 or more" in capsys.readouterr().err
+    for workers in ("0", "two"):
+        with pytest.raises(SystemExit) as caught:
+            main(["classify", "--workers", workers])
+        assert caught.value.code == 2 and "--workers" in capsys.readouterr().err
     code, _, err = run(capsys, "phrases", "import", str(tmp_path / "missing.csv"))
     assert code == 2 and "missing.csv" in err
     code, _, err = run(capsys, "suggest", "--var", "nobody=x", "在吗")

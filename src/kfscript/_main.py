@@ -38,12 +38,15 @@ def table(rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
-def _count(text: str) -> int:
-    """An argparse type: a whole number, zero or more."""
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
+def _at_least(least: int) -> Callable[[str], int]:
+    """An argparse type: a whole number, `least` or more."""
+    def whole_number(text: str) -> int:
+        value = int(text)
+        if value < least:
+            raise argparse.ArgumentTypeError(f"must be {least} or more, got {value}")
+        return value
+
+    return whole_number
 
 
 def _dump(value: Any) -> str:
@@ -352,7 +355,7 @@ def parser() -> argparse.ArgumentParser:
 
     suggest = commands.add_parser("suggest", parents=[folders], help="suggest replies")
     suggest.add_argument("text")
-    suggest.add_argument("-k", type=_count, default=3, help="how many replies (default 3)")
+    suggest.add_argument("-k", type=_at_least(0), default=3, help="how many replies (default 3)")
     suggest.add_argument("--var", action="append", default=[], metavar="NAME=VALUE",
                          help="fill a placeholder, e.g. --var shop=小熊家居 (repeatable)")
     suggest.add_argument("--json", action="store_true", help="print JSON")
@@ -362,7 +365,7 @@ def parser() -> argparse.ArgumentParser:
         "classify", parents=[folders], help="classify JSON lines (from a file or stdin)")
     classify.add_argument("file", nargs="?", type=argparse.FileType("rb"),
                           default="-", help="JSON lines file, UTF-8 (default: stdin)")
-    classify.add_argument("--workers", type=int, default=1, metavar="N",
+    classify.add_argument("--workers", type=_at_least(1), default=1, metavar="N",
                           help="processes to classify with (default 1); output keeps the "
                           "input order")
     classify.set_defaults(run=cmd_classify)
@@ -379,7 +382,7 @@ def parser() -> argparse.ArgumentParser:
     evaluation.add_argument("--errors", metavar="OUT.jsonl",
                             help="write every miss, with its explanation, here")
     evaluation.add_argument("--json", action="store_true", help="print JSON")
-    evaluation.add_argument("-k", type=_count, default=3,
+    evaluation.add_argument("-k", type=_at_least(0), default=3,
                             help="suggestions counted for coverage (default 3)")
     evaluation.add_argument("--min-micro-f1", type=float, metavar="X",
                             help="exit with status 1 when micro-F1 is below X")
