@@ -7,6 +7,7 @@ import contextlib
 import io
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -156,6 +157,23 @@ def test_classify_workers_keep_order_and_results(tmp_path: Path) -> None:
     assert outputs[0] == outputs[1]
     rows = [json.loads(line) for line in outputs[1].splitlines()]
     assert [row["n"] for row in rows] == list(range(len(texts)))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="select() on pipes is POSIX")
+def test_classify_answers_a_pipe_line_by_line() -> None:
+    command = [sys.executable, "-m", "kfscript", "classify"]
+    running = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert running.stdin is not None and running.stdout is not None
+    try:
+        for text in ("在吗", "杯子碎了"):
+            running.stdin.write(json.dumps(text).encode() + b"\n")
+            running.stdin.flush()  # and the pipe stays open, as a live chat log's would
+            ready, _, _ = select.select([running.stdout], [], [], 30)
+            assert ready, f"no answer to {text!r} while the input was still open"
+            assert json.loads(running.stdout.readline())["text"] == text
+    finally:
+        running.kill()
+        running.communicate()
 
 
 class _DiesInWorkers:
