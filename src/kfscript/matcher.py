@@ -292,7 +292,7 @@ class Matcher:
     def prepare(self) -> None:
         """Load the dictionary and jieba now, not on the first message that needs word
         edges."""
-        self.scanner.load()
+        self.segmenter.prepare()
 
     def rules_using(self, term: int) -> tuple[int, ...]:
         return tuple(sorted({*self._any_rules[term],

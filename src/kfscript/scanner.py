@@ -32,11 +32,6 @@ class Scanner:
         """Whether the dictionary is in (a full scan costs microseconds, not a second)."""
         return self.segmenter.loaded
 
-    def load(self) -> None:
-        """Load the dictionary and build the full automaton, if not done yet, and import
-        jieba."""
-        self.segmenter.prepare()
-
     def entries(self) -> list[str]:
         """Everything the full automaton looks for, in its order (reads jieba's dictionary
         again: for measuring, not for matching)."""
