@@ -11,6 +11,7 @@ import select
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any, cast
 
@@ -193,15 +194,9 @@ def test_a_killed_worker_is_a_clear_error_not_a_hang() -> None:
         list(_in_workers(cast(Engine, _DiesInWorkers()), chunks, 2))
 
 
-@pytest.mark.skipif(not hasattr(os, "killpg"), reason="no process groups here")
-def test_ctrl_c_stops_workers_quietly(tmp_path: Path) -> None:
-    source = tmp_path / "long.jsonl"
-    source.write_text('"杯子碎了，快递也太慢了"\n' * 100_000, encoding="utf-8")
-    command = [sys.executable, "-m", "kfscript", "classify", "--workers", "2", str(source)]
-    running = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               start_new_session=True)
+def _interrupted(running: subprocess.Popen[bytes]) -> str:
+    """Sends Ctrl-C to the run and every worker; what the run then printed to stderr."""
     try:
-        assert running.stdout is not None and running.stdout.readline()  # under way
         os.killpg(running.pid, signal.SIGINT)  # what Ctrl-C sends: every process in the group
         _, err = running.communicate(timeout=30)
     finally:  # a hung run must fail the test, not hang the suite
@@ -209,7 +204,35 @@ def test_ctrl_c_stops_workers_quietly(tmp_path: Path) -> None:
             os.killpg(running.pid, signal.SIGKILL)
         running.communicate()
     assert running.returncode == 130
-    assert err.decode() == "kfscript: interrupted\n"  # no traceback from any process
+    return err.decode()
+
+
+WORKERS = [sys.executable, "-m", "kfscript", "classify", "--workers", "2"]
+
+
+@pytest.mark.skipif(not hasattr(os, "killpg"), reason="no process groups here")
+def test_ctrl_c_stops_busy_workers_quietly(tmp_path: Path) -> None:
+    source = tmp_path / "long.jsonl"
+    source.write_text('"杯子碎了，快递也太慢了"\n' * 100_000, encoding="utf-8")
+    running = subprocess.Popen([*WORKERS, str(source)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, start_new_session=True)
+    assert running.stdout is not None and running.stdout.readline()  # under way
+    assert _interrupted(running) == "kfscript: interrupted\n"  # no traceback from any process
+
+
+@pytest.mark.skipif(not hasattr(os, "killpg"), reason="no process groups here")
+def test_ctrl_c_stops_idle_workers_quietly() -> None:
+    running = subprocess.Popen(WORKERS, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, start_new_session=True)
+    assert running.stdin is not None and running.stdout is not None
+    for _ in range(150):  # a live log: a line now and then, until the first answer is out
+        running.stdin.write('"杯子碎了"\n'.encode())
+        running.stdin.flush()
+        if select.select([running.stdout], [], [], 0.2)[0]:
+            break
+    assert running.stdout.readline()
+    time.sleep(0.5)  # every line is answered: the workers wait for more
+    assert _interrupted(running) == "kfscript: interrupted\n"  # no traceback from any process
 
 
 class _Terminal(io.StringIO):

@@ -7,6 +7,7 @@ import codecs
 import io
 import json
 import multiprocessing
+import signal
 import sys
 import time
 import unicodedata
@@ -110,7 +111,11 @@ _worker_engine: Engine | None = None
 
 
 def _start_worker(engine: Engine) -> None:
+    """Ctrl-C reaches every process in the terminal's group. Workers ignore it: the main
+    process stops them, and a worker waiting for work would otherwise die printing a
+    traceback."""
     global _worker_engine
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker_engine = engine
 
 
@@ -263,6 +268,9 @@ def _in_workers(engine: Engine, chunks: Iterator[Chunk], workers: int) -> Iterat
         except BrokenProcessPool as error:
             raise KfscriptError("a worker process was killed (out of memory?); the lines "
                                 "before the first unanswered one were written") from error
+        except BaseException:  # Ctrl-C, a closed output: drop the chunks not yet started
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
 
 
 def cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
