@@ -1,7 +1,8 @@
 """Accuracy bars of the bundled rules, on the labelled development set (a copy of
 shared/data/dev.jsonl), on extra messages of our own (tests/data/extra.jsonl, written from
-the intent definitions), and on two held-out sets nobody tuned on (tests/data/holdout_c.jsonl
-and holdout_f.jsonl: regression guards only; never turn their misses into rules)."""
+the intent definitions), and on three held-out sets nobody tuned on (tests/data/holdout_c.jsonl,
+holdout_f.jsonl and holdout_h.jsonl: regression guards only; never turn their misses into
+rules)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from kfscript.evaluation import evaluate, read_examples
 from .conftest import DEV_SET
 
 EXTRA_SET = Path(__file__).parent / "data" / "extra.jsonl"
-HOLDOUT_SETS = ["holdout_c.jsonl", "holdout_f.jsonl"]
+HOLDOUT_SETS = {"holdout_c.jsonl": (300, 0.88), "holdout_f.jsonl": (300, 0.88),
+                "holdout_h.jsonl": (400, 0.86)}
+"""Each set's size and micro-F1 bar, a little under what it scores (h is the hardest)."""
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +67,8 @@ def test_extra_messages(extra: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("holdout", HOLDOUT_SETS)
 def test_holdout_does_not_regress(engine: kfscript.Engine, holdout: str) -> None:
+    size, bar = HOLDOUT_SETS[holdout]
     report = evaluate(engine, read_examples(Path(__file__).parent / "data" / holdout))
-    assert report["messages"] == 300
-    assert report["micro_f1"] >= 0.88
+    assert report["messages"] == size
+    assert report["micro_f1"] >= bar
     assert report["anger_accuracy"] >= 0.9
