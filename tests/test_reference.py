@@ -20,7 +20,8 @@ NOISE = ["，", "！！", "？？？", " ", "的", "了", "我", "你们", "东�
 
 
 @pytest.mark.parametrize("data", [DEV_SET.name, "extra.jsonl", "holdout_c.jsonl",
-                                  "holdout_f.jsonl", "holdout_h.jsonl", "holdout_k.jsonl"])
+                                  "holdout_f.jsonl", "holdout_h.jsonl", "holdout_k.jsonl",
+                                  "holdout_m.jsonl"])
 def test_same_as_reference_on_the_labelled_sets(data: str, engine: kfscript.Engine) -> None:
     with open(DEV_SET.parent / data, encoding="utf-8") as lines:
         texts = [json.loads(line)["text"] for line in lines]
