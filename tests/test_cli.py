@@ -25,6 +25,9 @@ from kfscript.errors import KfscriptError
 
 from .conftest import DEV_SET, MINI_RULES
 
+CLASSIFY = [sys.executable, "-m", "kfscript", "classify"]
+"""The command line's batch job, run as a user runs it (a process of its own)."""
+
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
@@ -150,9 +153,8 @@ def test_classify_workers_keep_order_and_results(tmp_path: Path) -> None:
     assert source.stat().st_size > 4 * CHUNK_BYTES  # so the workers share it out
     outputs = []
     for workers in ("1", "2"):
-        done = subprocess.run([sys.executable, "-m", "kfscript", "classify", "--workers", workers,
-                               str(source)], capture_output=True, text=True, encoding="utf-8",
-                              check=True)
+        done = subprocess.run([*CLASSIFY, "--workers", workers, str(source)],
+                              capture_output=True, text=True, encoding="utf-8", check=True)
         assert done.stderr == ""  # no progress bar when stderr is not a terminal
         outputs.append(done.stdout)
     assert outputs[0] == outputs[1]
@@ -162,8 +164,7 @@ def test_classify_workers_keep_order_and_results(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(sys.platform == "win32", reason="select() on pipes is POSIX")
 def test_classify_answers_a_pipe_line_by_line() -> None:
-    command = [sys.executable, "-m", "kfscript", "classify"]
-    running = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    running = subprocess.Popen(CLASSIFY, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     assert running.stdin is not None and running.stdout is not None
     try:
         for text in ("在吗", "杯子碎了"):
@@ -207,7 +208,7 @@ def _interrupted(running: subprocess.Popen[bytes]) -> str:
     return err.decode()
 
 
-WORKERS = [sys.executable, "-m", "kfscript", "classify", "--workers", "2"]
+WORKERS = [*CLASSIFY, "--workers", "2"]
 
 
 @pytest.mark.skipif(not hasattr(os, "killpg"), reason="no process groups here")
