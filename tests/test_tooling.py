@@ -48,14 +48,16 @@ def test_lint_finds_what_loading_cannot(folders: tuple[Path, Path]) -> None:
         "    any: [碎了, 神秘词]\n"
         "  - id: part\n"
         "    any: [碎了]\n"
+        "    none: [别家, 别處, 别处]\n"
         "examples: [完全没有问题]\n"
         "counterexamples: [杯子碎了]\n", encoding="utf-8")
     (rules / "zz_other.yaml").write_text(
         "intent: quality_issue\nrules:\n  - id: mystery\n    any: [神秘词]\n", encoding="utf-8")
     (phrases / "wrong_item.yaml").unlink()
     found = _messages(rules, phrases)
-    assert any("zz_extra.yaml:7: error: example '完全没有问题' does not carry" in m for m in found)
-    assert any("zz_extra.yaml:8: error: counterexample '杯子碎了' carries" in m for m in found)
+    assert any("zz_extra.yaml:8: error: example '完全没有问题' does not carry" in m for m in found)
+    assert any("zz_extra.yaml:9: error: counterexample '杯子碎了' carries" in m for m in found)
+    assert "zz_extra.yaml:7: warning: term '别处' is listed twice here" in found
     assert any("wrong_item.yaml" in m and "has no phrases" in m for m in found)
     assert any("term '神秘词' alone fires damaged and quality_issue" in m for m in found)
     assert any("zz_extra.yaml:5: warning: rule 'part' is shadowed by 'everything'" in m

@@ -3,17 +3,19 @@
 Loading already rejects broken files (unknown intents or placeholders, duplicate ids, bad
 types). Lint adds what a valid file can still get wrong: intents without phrases, steps the
 ranking needs but cannot fill, a term that fires two intents alone, examples that do not
-fire and counterexamples that do, and rules that can never add anything.
+fire and counterexamples that do, rules that can never add anything, and terms listed
+twice in one list.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .engine import Engine
 from .errors import RuleFileError
-from .loading import PhraseSources, RuleSources, load_phrasebank, load_rules
+from .loading import Located, PhraseSources, RuleSources, load_phrasebank, load_rules
 from .normalise import fold
 from .taxonomy import FALLBACK_INTENT, members
 
@@ -40,7 +42,8 @@ def lint(rules: Path, phrasebank: Path) -> list[Finding]:
     findings = (_phrase_coverage(rule_sources, phrase_sources)
                 + _examples(rule_sources, engine)
                 + _shared_terms(rule_sources)
-                + _shadowed(rule_sources))
+                + _shadowed(rule_sources)
+                + _repeated_terms(rule_sources))
     return sorted(findings, key=lambda f: (f.severity != "error", f.path, f.line))
 
 
@@ -140,4 +143,28 @@ def _shadowed(rules: RuleSources) -> list[Finding]:
                     f"rule {rule.id!r} is shadowed by {other.id!r}: every term of it is "
                     "already there at full weight, so it never changes a score"))
                 break
+    return findings
+
+
+def _repeated_terms(rules: RuleSources) -> list[Finding]:
+    """A term listed twice in one list, or twice once folded (黑猫 and 黑貓). Harmless to
+    matching, but a sign that the list was edited in two places and may drift apart."""
+    lists: list[tuple[Located[Any], tuple[str | int, ...], list[str]]] = []
+    for located in rules.intents:
+        for index, rule in enumerate(located.model.rules):
+            lists += [(located, ("rules", index, "any"), rule.any or []),
+                      (located, ("rules", index, "none"), rule.none)]
+            lists += [(located, ("rules", index, "all", number), group)
+                      for number, group in enumerate(rule.all or [])]
+    if rules.lexicon:
+        lists += [(rules.lexicon, ("groups", name), terms)
+                  for name, terms in rules.lexicon.model.groups.items()]
+    findings = []
+    for located, where, terms in lists:
+        seen: set[str] = set()
+        for position, term in enumerate(terms):
+            if fold(term) in seen:
+                findings.append(Finding(located.path, located.line_of(*where, position),
+                                        "warning", f"term {term!r} is listed twice here"))
+            seen.add(fold(term))
     return findings
