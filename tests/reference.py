@@ -48,11 +48,14 @@ def reference_classify(engine: Engine, text: str) -> Classification:
             position += len(word)
             boundaries.add(position)
     hits: list[Found] = []
+    loose_not_cues: list[Found] = []  # off word edges, a not-cue still shields a cue
     for index, term in enumerate(m.terms):
         at = folded.find(term)
         while at != -1:
             if at in boundaries and at + len(term) in boundaries:
                 hits.append((at, at + len(term), index))
+            elif m.kinds[index] & NOT_CUE:
+                loose_not_cues.append((at, at + len(term), index))
             at = folded.find(term, at + 1)
 
     def of_kind(kind: int) -> list[Found]:
@@ -61,7 +64,7 @@ def reference_classify(engine: Engine, text: str) -> Classification:
     def overlap(a: Found, b: Found) -> bool:
         return a[0] < b[1] and b[0] < a[1]
 
-    shields = of_kind(RULE | NOT_CUE)
+    shields = of_kind(RULE | NOT_CUE) + loose_not_cues
     cues = [c for c in of_kind(CUE) if not any(overlap(c, s) for s in shields)]
     breakers = of_kind(BREAKER)
     cancelled: dict[Found, Found] = {}

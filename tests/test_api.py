@@ -188,6 +188,17 @@ def test_a_negated_term_is_reported_as_suppressed(engine: kfscript.Engine) -> No
     assert {(s.cue, text[s.span[0]:s.span[1]]) for s in suppressed} == {("没有", "破损")}
 
 
+@pytest.mark.parametrize("text", ["能不能包邮", "偏远地区能不能包邮呀", "能不能少点"])
+def test_a_question_form_shields_its_negation_cue_however_jieba_cuts_it(
+        engine: kfscript.Engine, text: str) -> None:
+    # jieba cuts 能不能包邮 as 能/不/能包邮 (能包邮 is a rule term), so the not-cue 能不能
+    # is not a word there; its 不 must still negate nothing
+    result = engine.classify(text)
+    assert [hit.intent for hit in result.intents] == ["bargaining"]
+    assert result.suppressed == ()
+    assert engine.classify("不包邮").intents == ()
+
+
 def test_prepare_loads_the_dictionary_up_front() -> None:
     engine = _restored(kfscript.Engine.from_paths(rules=MINI_RULES))
     scanner = engine.matcher.scanner

@@ -105,7 +105,8 @@ class _Message:
     """The per-message state: folded text, clauses, crossings and cut stretches, each made
     on need."""
 
-    __slots__ = ("_crossings", "_cuts", "_spans", "_starts", "folded", "scanner", "segmenter")
+    __slots__ = ("_crossings", "_cuts", "_spans", "_starts", "folded", "loose_not_cues",
+                 "scanner", "segmenter")
 
     def __init__(self, folded: str, scanner: Scanner) -> None:
         self.folded = folded
@@ -115,6 +116,8 @@ class _Message:
         self._starts: list[int] | None = None
         self._crossings: bytes | None = None
         self._cuts: dict[tuple[int, int], tuple[int, int]] = {}
+        self.loose_not_cues: list[Found] = []
+        """Not-cues found off jieba's word edges: no words, but they still shield a cue."""
 
     def clause_of(self, position: int) -> int:
         """The number of the clause holding `position` (clauses are found on first need)."""
@@ -151,25 +154,31 @@ class _Message:
             self._cuts[(left, right)] = found
         return found
 
-    def _settled_without_dictionary(self, found: list[Found]) -> list[Found] | None:
+    def _settled_without_dictionary(self, found: list[Found],
+                                    not_cues: bytes) -> list[Found] | None:
         """The word hits, if every match is its whole clause or lies in a clause that is
         itself a rule term (cut at build time), so jieba need not load; else None."""
         hits: list[Found] = []
+        loose: list[Found] = []
         known = self.segmenter.known
         for match in found:
-            _, start, end = match
+            term, start, end = match
             first, last = self._clause_around(start)
             if start != first or end != last:
                 whole = known.get(self.folded[first:last])
                 if whole is None:
                     return None
                 if not (whole >> (start - first) & 1 and whole >> (end - first) & 1):
+                    if not_cues[term]:
+                        loose.append(match)
                     continue
             hits.append(match)
+        self.loose_not_cues = loose
         return hits
 
-    def word_hits(self) -> list[Found]:
-        """The terms found that jieba's segmentation of their clause keeps whole.
+    def word_hits(self, not_cues: bytes) -> list[Found]:
+        """The terms found that jieba's segmentation of their clause keeps whole. The terms
+        marked in `not_cues` that it does not keep whole go to `loose_not_cues`.
 
         One flat loop: a match no dictionary word crosses at either end is on word edges;
         for the rest, jieba cuts the stretch around it between the nearest uncrossed
@@ -179,7 +188,7 @@ class _Message:
         """
         if not self.scanner.loaded:
             found = self.scanner.terms_in(self.folded)
-            settled = self._settled_without_dictionary(found) if found else []
+            settled = self._settled_without_dictionary(found, not_cues) if found else []
             if settled is not None:
                 return settled
         found, crossings = self.scanner.scan(self.folded)
@@ -188,7 +197,7 @@ class _Message:
         append = hits.append
         folded, memo = self.folded, self.segmenter.memo
         for match in found:
-            _, start, end = match
+            term, start, end = match
             if crossings[start] or crossings[end]:
                 left = crossings.rfind(0, 0, start + 1)
                 right = crossings.find(0, end)
@@ -198,6 +207,8 @@ class _Message:
                 if not edges:
                     edges, left = self._edges_from(left, right)
                 if not (edges >> (start - left) & 1 and edges >> (end - left) & 1):
+                    if not_cues[term]:
+                        self.loose_not_cues.append(match)
                     continue
             append(match)
         return hits
@@ -278,6 +289,10 @@ class Matcher:
         self._emoji = (re.compile("[" + "".join(map(re.escape, sorted(self.anger.emoji))) + "]")
                        if self.anger.emoji else None)
         """Any anger emoji: one C-level search instead of a set lookup per character."""
+        self._not_cues = bytes(bool(kind & NOT_CUE) for kind in self.kinds)
+        """For each term: 1 for a not-cue. A not-cue shields a cue wherever its characters
+        are, whatever jieba's cut: 能不能包邮 cuts as 能/不/能包邮 (能包邮 being a term), and
+        the 不 of 能不能 must still negate nothing."""
         self.longest_term = max((len(term) for term in self.terms), default=1)
         self.scanner = Scanner(self.segmenter)
         """Finds the terms (and, once the dictionary is loaded, the crossings) in a message."""
@@ -316,7 +331,7 @@ class Matcher:
                                           dict[int, tuple[Span, ...]], Classification]:
         folded = fold(text)
         message = _Message(folded, self.scanner)
-        hits = message.word_hits()
+        hits = message.word_hits(self._not_cues)
         if not hits:
             return message, [], {}, {}, Classification((), self._anger(folded, set()),
                                                         detect_script(text, folded), ())
@@ -353,8 +368,8 @@ class Matcher:
         if not cues:
             return {}
         reach = self.longest_term
-        shields = sorted(live + [hit for hit in others if kinds[hit[0]] & NOT_CUE],
-                         key=_start)
+        shields = sorted(live + [hit for hit in others if kinds[hit[0]] & NOT_CUE]
+                         + message.loose_not_cues, key=_start)
         shield_starts = [shield[1] for shield in shields]
 
         def shielded(cue: Found) -> bool:
