@@ -16,9 +16,9 @@ from kfscript.evaluation import evaluate, read_examples
 from .conftest import DEV_SET
 
 EXTRA_SET = Path(__file__).parent / "data" / "extra.jsonl"
-HOLDOUT_SETS = {"holdout_c.jsonl": (300, 0.88), "holdout_f.jsonl": (300, 0.88),
-                "holdout_h.jsonl": (400, 0.86), "holdout_k.jsonl": (400, 0.87),
-                "holdout_m.jsonl": (400, 0.87)}
+HOLDOUT_SETS = {"holdout_c.jsonl": (300, 0.91), "holdout_f.jsonl": (300, 0.92),
+                "holdout_h.jsonl": (400, 0.88), "holdout_k.jsonl": (400, 0.90),
+                "holdout_m.jsonl": (400, 0.91)}
 """Each set's size and micro-F1 bar, a little under what it scores (h is the hardest; k and
 m imitate the development set's style)."""
 
