@@ -163,8 +163,9 @@ def _repeated_terms(rules: RuleSources) -> list[Finding]:
     for located, where, terms in lists:
         seen: set[str] = set()
         for position, term in enumerate(terms):
-            if fold(term) in seen:
+            folded = fold(term)
+            if folded in seen:
                 findings.append(Finding(located.path, located.line_of(*where, position),
                                         "warning", f"term {term!r} is listed twice here"))
-            seen.add(fold(term))
+            seen.add(folded)
     return findings
