@@ -13,14 +13,9 @@ import pytest
 import kfscript
 from kfscript.evaluation import evaluate, read_examples
 
-from .conftest import DEV_SET
+from .conftest import DEV_SET, HOLDOUT_SETS
 
 EXTRA_SET = Path(__file__).parent / "data" / "extra.jsonl"
-HOLDOUT_SETS = {"holdout_c.jsonl": (300, 0.91), "holdout_f.jsonl": (300, 0.92),
-                "holdout_h.jsonl": (400, 0.88), "holdout_k.jsonl": (400, 0.90),
-                "holdout_m.jsonl": (400, 0.91)}
-"""Each set's size and micro-F1 bar, a little under what it scores (h is the hardest; k and
-m imitate the development set's style)."""
 
 
 @pytest.fixture(scope="module")

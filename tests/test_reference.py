@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 import kfscript
 from kfscript.matcher import CUE, RULE
 
-from .conftest import DEV_SET
+from .conftest import DEV_SET, HOLDOUT_SETS
 from .reference import reference_classify
 
 NOISE = ["，", "！！", "？？？", " ", "的", "了", "我", "你们", "东西", "一个", "多少",
@@ -19,9 +19,7 @@ NOISE = ["，", "！！", "？？？", " ", "的", "了", "我", "你们", "东�
          "但是"]
 
 
-@pytest.mark.parametrize("data", [DEV_SET.name, "extra.jsonl", "holdout_c.jsonl",
-                                  "holdout_f.jsonl", "holdout_h.jsonl", "holdout_k.jsonl",
-                                  "holdout_m.jsonl"])
+@pytest.mark.parametrize("data", [DEV_SET.name, "extra.jsonl", *HOLDOUT_SETS])
 def test_same_as_reference_on_the_labelled_sets(data: str, engine: kfscript.Engine) -> None:
     with open(DEV_SET.parent / data, encoding="utf-8") as lines:
         texts = [json.loads(line)["text"] for line in lines]
