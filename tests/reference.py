@@ -47,12 +47,19 @@ def reference_classify(engine: Engine, text: str) -> Classification:
         for word in tokenizer.cut(folded[first:last], HMM=False):
             position += len(word)
             boundaries.add(position)
+
+    def inside_number(position: int) -> bool:  # between two ASCII digits
+        pair = folded[max(position - 1, 0):position + 1]
+        return len(pair) == 2 and pair.isascii() and pair.isdigit()
+
     hits: list[Found] = []
     loose_not_cues: list[Found] = []  # off word edges, a not-cue still shields a cue
     for index, term in enumerate(m.terms):
         at = folded.find(term)
         while at != -1:
-            if at in boundaries and at + len(term) in boundaries:
+            if inside_number(at) or inside_number(at + len(term)):
+                pass  # 88 in 2405128833 is no word, whatever jieba's cut
+            elif at in boundaries and at + len(term) in boundaries:
                 hits.append((at, at + len(term), index))
             elif m.kinds[index] & NOT_CUE:
                 loose_not_cues.append((at, at + len(term), index))

@@ -222,6 +222,15 @@ def test_prepare_imports_jieba_so_no_message_waits_for_it() -> None:
     assert done.stdout.split() == ["False", "True"]
 
 
+@pytest.mark.parametrize("text", ["订单编号是 2405128833", "单号 7736188520 帮我看下",
+                                  "电话 13912315678"])
+def test_no_term_starts_or_ends_inside_a_number(engine: kfscript.Engine, text: str) -> None:
+    # jieba cuts 2405128833 as 240512/88/33: a word 88 (bye-bye) that is no goodbye
+    assert engine.classify(text).intents == ()
+    assert [hit.intent for hit in engine.classify("好的 88").intents] == ["thanks_goodbye"]
+    assert [hit.intent for hit in engine.classify("打12315").intents] == ["complaint"]
+
+
 def test_a_message_needing_no_word_edges_loads_no_dictionary(engine: kfscript.Engine) -> None:
     restored = _restored(engine)
     for text in ("在吗", "在吗？", "谢谢！！", "你好"):

@@ -40,6 +40,8 @@ REPORTED: Final = 0.5
 
 _TAXONOMY_ORDER = {intent: rank for rank, intent in enumerate(INTENTS)}
 
+_DIGIT_PAIR: Final = re.compile("[0-9][0-9]")
+
 
 @dataclass(frozen=True, slots=True)
 class CompiledRule:
@@ -187,11 +189,12 @@ class _Message:
         edges skip it.
         """
         if not self.scanner.loaded:
-            found = self.scanner.terms_in(self.folded)
+            found = _outside_numbers(self.folded, self.scanner.terms_in(self.folded))
             settled = self._settled_without_dictionary(found, not_cues) if found else []
             if settled is not None:
                 return settled
         found, crossings = self.scanner.scan(self.folded)
+        found = _outside_numbers(self.folded, found)
         self._crossings = crossings
         hits: list[Found] = []
         append = hits.append
@@ -517,6 +520,21 @@ class Matcher:
         for weight in sorted(weights):
             remaining *= 1.0 - weight
         return round(1.0 - remaining, 4)
+
+
+def _outside_numbers(folded: str, found: list[Found]) -> list[Found]:
+    """The matches that neither start nor end between two digits. jieba cuts a long number
+    into dictionary words (订单号 2405128833 into 240512/88/33), and 88 there is no
+    goodbye, nor 20 a discount or 12315 a hotline."""
+    if _DIGIT_PAIR.search(folded) is None:
+        return found
+    return [match for match in found
+            if not (_between_digits(folded, match[1]) or _between_digits(folded, match[2]))]
+
+
+def _between_digits(folded: str, position: int) -> bool:
+    return (0 < position < len(folded) and "0" <= folded[position - 1] <= "9"
+            and "0" <= folded[position] <= "9")
 
 
 def _start(hit: Found) -> int:
