@@ -269,7 +269,10 @@ def _in_workers(engine: Engine, chunks: Iterator[Chunk], workers: int) -> Iterat
             raise KfscriptError("a worker process was killed (out of memory?); the lines "
                                 "before the first unanswered one were written") from error
         except BaseException:  # Ctrl-C, a closed output: drop the chunks not yet started
-            pool.shutdown(wait=False, cancel_futures=True)
+            # and wait for the few under way: a pool still closing its pipes when the
+            # interpreter exits races Python 3.11's exit hook, which then prints
+            # "OSError: Bad file descriptor" after "kfscript: interrupted"
+            pool.shutdown(cancel_futures=True)
             raise
 
 
