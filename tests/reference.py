@@ -96,10 +96,14 @@ def reference_classify(engine: Engine, text: str) -> Classification:
         blocked = {clause_of(v[0]) for v in vetoes if v[2] in rule.vetoes}
         groups = [[h for h in live if h[2] in group and clause_of(h[0]) not in blocked]
                   for group in rule.groups]
-        if not all(groups):
-            continue
         if rule.within is None:
-            fired[number] = {(h[0], h[1]) for h in groups[0]}
+            used = [h for h in groups[0]
+                    if not rule.whole_message  # else nothing said outside the hit
+                    or not any(ch.isalnum() for ch in folded[:h[0]] + folded[h[1]:])]
+            if used:
+                fired[number] = {(h[0], h[1]) for h in used}
+            continue
+        if not all(groups):
             continue
         tagged = sorted((token(h[0]), g, h) for g, group in enumerate(groups) for h in group)
         window = None

@@ -35,6 +35,8 @@ BROKEN_RULES = [
      5, "Extra inputs"),
     ("damaged.yaml", "intent: damaged\nrules:\n  - id: a\n    any: [碎了]\n    all: [[x]]\n",
      3, "exactly one"),
+    ("damaged.yaml", "intent: damaged\nrules:\n  - id: a\n    all: [[箱子], [破]]\n"
+     "    whole_message: true\n", 3, "whole_message needs 'any'"),
     ("damaged.yaml", "intent: damaged\nrules:\n  - id: a\n    any: [\"@nothing\"]\n", 4,
      "unknown group"),
     ("damaged.yaml", "intent: damaged\nintent: damaged\nrules:\n  - id: a\n    any: [碎]\n", 2,

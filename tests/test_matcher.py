@@ -52,6 +52,16 @@ def test_all_groups_must_be_within_the_window(mini: kfscript.Engine) -> None:
     assert intents(mini, "箱子我昨天晚上去门口拿回来的时候发现压扁了") == []
 
 
+def test_a_whole_message_rule_needs_its_term_to_be_all_the_message(
+        mini: kfscript.Engine) -> None:
+    assert intents(mini, "退！！") == ["return_refund"]
+    assert intents(mini, " 😡退～ ") == ["return_refund"]  # marks, spaces and emoji aside
+    assert intents(mini, "退了吧") == []
+    assert intents(mini, "退，退") == []  # two hits, neither all the message
+    assert intents(mini, "在？") == ["greeting"]
+    assert intents(mini, "我在外地") == []
+
+
 def test_low_weight_rules_need_support(mini: kfscript.Engine) -> None:
     assert intents(mini, "不想要") == []                      # 0.3 < 0.5
     (hit,) = mini.classify("不想要了，退款").intents

@@ -64,6 +64,25 @@ def test_lint_finds_what_loading_cannot(folders: tuple[Path, Path]) -> None:
                for m in found)
 
 
+def test_a_whole_message_rule_shadows_no_ordinary_rule(folders: tuple[Path, Path]) -> None:
+    rules, phrases = folders
+    (rules / "zz_extra.yaml").write_text(
+        "intent: damaged\n"
+        "rules:\n"
+        "  - id: lone\n"
+        "    any: [裂开, 碎开]\n"
+        "    whole_message: true\n"
+        "  - id: anywhere\n"
+        "    any: [碎开]\n"
+        "  - id: lone_again\n"
+        "    any: [碎开]\n"
+        "    whole_message: true\n", encoding="utf-8")
+    shadowed = [m for m in _messages(rules, phrases) if "zz_extra" in m and "shadowed" in m]
+    assert shadowed == [  # 'anywhere' fires where 'lone' cannot, so it stays
+        "zz_extra.yaml:8: warning: rule 'lone_again' is shadowed by 'lone': every term of "
+        "it is already there at full weight, so it never changes a score"]
+
+
 def test_lint_reports_load_errors_with_lines(folders: tuple[Path, Path]) -> None:
     rules, phrases = folders
     (rules / "damaged.yaml").write_text("intent: damaged\nrules:\n  - id: a\n    any: []\n",

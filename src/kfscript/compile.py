@@ -79,7 +79,8 @@ def compile_rules(sources: RuleSources) -> Matcher:
             vetoes = expand(spec.none, VETO, located, "rules", index, "none")
             rules.append(CompiledRule(f"{model.intent}/{spec.id}", model.intent, rule_groups,
                                       None if spec.any is not None else spec.within,
-                                      vetoes, spec.weight, spec.alone_only or model.alone_only))
+                                      vetoes, spec.weight, spec.alone_only or model.alone_only,
+                                      spec.whole_message))
     max_gap = 6
     if sources.negation:
         negation = sources.negation.model

@@ -124,7 +124,8 @@ def _shared_terms(rules: RuleSources) -> list[Finding]:
 
 def _shadowed(rules: RuleSources) -> list[Finding]:
     """`any` rules that can never change a score: a full-weight rule of the same intent
-    already fires on every one of their terms, and is vetoed no more often."""
+    already fires on every one of their terms, and is vetoed and held to the whole message
+    no more often."""
     groups = rules.lexicon.model.groups if rules.lexicon else {}
     findings = []
     plain = [(located, index, rule, _expanded(rule.any, groups), _expanded(rule.none, groups))
@@ -136,6 +137,7 @@ def _shadowed(rules: RuleSources) -> list[Finding]:
                     and other_located.model.intent == located.model.intent
                     and other.weight == 1.0 and terms <= other_terms
                     and other_vetoes <= vetoes
+                    and (rule.whole_message or not other.whole_message)
                     and (terms != other_terms or (other_located.path, other_index)
                          < (located.path, index))):
                 findings.append(Finding(

@@ -41,6 +41,8 @@ REPORTED: Final = 0.5
 _TAXONOMY_ORDER = {intent: rank for rank, intent in enumerate(INTENTS)}
 
 _DIGIT_PAIR: Final = re.compile("[0-9][0-9]")
+_WORDING: Final = re.compile(r"[^\W_]")
+"""A character that says something: a letter, digit or CJK character, not a mark or emoji."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +57,8 @@ class CompiledRule:
     weight: float
     alone_only: bool
     """Counts only when the rules that are not alone_only report nothing (a bare 好的)."""
+    whole_message: bool
+    """Fires only on a hit that is all the message says, marks and emoji aside (在？)."""
 
     def __reduce__(self) -> tuple[type[Any], tuple[Any, ...]]:
         return by_constructor(self)
@@ -287,6 +291,7 @@ class Matcher:
         self._ids = tuple((rule.id,) for rule in self.rules)
         self._intent_of = tuple(rule.intent for rule in self.rules)
         self._alone_only = tuple(rule.alone_only for rule in self.rules)
+        self._whole_message = tuple(rule.whole_message for rule in self.rules)
         self._reports_none = FALLBACK_INTENT in self._intent_of
         """Whether some rule is of the `none` pseudo-intent, whose hits are never reported."""
         self._emoji = (re.compile("[" + "".join(map(re.escape, sorted(self.anger.emoji))) + "]")
@@ -429,7 +434,12 @@ class Matcher:
         veto_terms = ({hit[0] for hit in others if kinds[hit[0]] & VETO}
                       if found_kinds & VETO else set())
         fired: dict[int, tuple[Span, ...]] = {}
+        whole_message = self._whole_message
         for number, used in per_any.items():
+            if whole_message[number]:
+                used = [hit for hit in used if _is_whole_message(message.folded, hit)]
+                if not used:
+                    continue
             if veto_terms and not rules[number].vetoes.isdisjoint(veto_terms):
                 used = _unvetoed(message, [used], rules[number].vetoes, others)[0]
                 if not used:
@@ -535,6 +545,12 @@ def _outside_numbers(folded: str, found: list[Found]) -> list[Found]:
 def _between_digits(folded: str, position: int) -> bool:
     return (0 < position < len(folded) and "0" <= folded[position - 1] <= "9"
             and "0" <= folded[position] <= "9")
+
+
+def _is_whole_message(folded: str, hit: Found) -> bool:
+    """Whether nothing but marks, spaces and emoji lie outside the hit."""
+    return (_WORDING.search(folded, 0, hit[1]) is None
+            and _WORDING.search(folded, hit[2]) is None)
 
 
 def _start(hit: Found) -> int:

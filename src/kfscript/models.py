@@ -54,12 +54,18 @@ class RuleSpec(_Strict):
     weight: Weight = 1.0
     alone_only: bool = False
     """Count only when the rules that are not alone_only report nothing."""
+    whole_message: bool = False
+    """Fire only when one of the terms is all the message says, spaces, punctuation and
+    emoji aside: a bare 在？ is a greeting, 在外地出差 is not."""
 
     @model_validator(mode="after")
     def _one_kind(self) -> RuleSpec:
         if (self.any is None) == (self.all is None):
             raise ValueError("a rule needs exactly one of 'any' (a list of terms) or "
                              "'all' (a list of term lists)")
+        if self.whole_message and self.all is not None:
+            raise ValueError("whole_message needs 'any': the terms of an 'all' rule are "
+                             "never all the message at once")
         return self
 
 
