@@ -93,6 +93,8 @@ def reference_classify(engine: Engine, text: str) -> Classification:
     vetoes = of_kind(VETO)
     fired: dict[int, set[tuple[int, int]]] = {}
     for number, rule in enumerate(m.rules):
+        if any(v[2] in rule.vetoes_anywhere for v in vetoes):
+            continue
         blocked = {clause_of(v[0]) for v in vetoes if v[2] in rule.vetoes}
         groups = [[h for h in live if h[2] in group and clause_of(h[0]) not in blocked]
                   for group in rule.groups]

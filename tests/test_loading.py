@@ -37,6 +37,10 @@ BROKEN_RULES = [
      3, "exactly one"),
     ("damaged.yaml", "intent: damaged\nrules:\n  - id: a\n    all: [[箱子], [破]]\n"
      "    whole_message: true\n", 3, "whole_message needs 'any'"),
+    ("damaged.yaml", "intent: damaged\nnone_anywhere: [\"@nothing\"]\nrules:\n  - id: a\n"
+     "    any: [碎了]\n", 2, "none_anywhere: unknown group"),
+    ("damaged.yaml", "intent: damaged\nrules:\n  - id: a\n    any: [碎了]\n"
+     "    none_anywhere: [\"@nothing\"]\n", 5, "none_anywhere: unknown group"),
     ("damaged.yaml", "intent: damaged\nrules:\n  - id: a\n    any: [\"@nothing\"]\n", 4,
      "unknown group"),
     ("damaged.yaml", "intent: damaged\nintent: damaged\nrules:\n  - id: a\n    any: [碎]\n", 2,

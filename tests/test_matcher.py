@@ -52,6 +52,13 @@ def test_all_groups_must_be_within_the_window(mini: kfscript.Engine) -> None:
     assert intents(mini, "箱子我昨天晚上去门口拿回来的时候发现压扁了") == []
 
 
+def test_a_veto_anywhere_stops_the_rule_in_every_clause(mini: kfscript.Engine) -> None:
+    assert intents(mini, "箱子压扁了") == ["damaged"]
+    assert intents(mini, "箱子压扁了，不过东西没事") == []  # another clause: `none` would miss it
+    assert intents(mini, "里面没事。杯子碎了？？") == []
+    assert intents(mini, "东西没事，就是少了一个") == ["missing_parts"]  # other intents stay
+
+
 def test_a_whole_message_rule_needs_its_term_to_be_all_the_message(
         mini: kfscript.Engine) -> None:
     assert intents(mini, "退！！") == ["return_refund"]

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import kfscript
-from kfscript.matcher import CUE, RULE
+from kfscript.matcher import CUE, RULE, VETO
 
 from .conftest import DEV_SET, HOLDOUT_SETS
 from .reference import reference_classify
@@ -42,7 +42,7 @@ def test_same_as_reference_where_a_stretch_alone_is_a_near_tie(engine: kfscript.
 
 def _pieces(engine: kfscript.Engine) -> list[str]:
     m = engine.matcher
-    terms = [t for t, k in zip(m.terms, m.kinds, strict=True) if k & (RULE | CUE)]
+    terms = [t for t, k in zip(m.terms, m.kinds, strict=True) if k & (RULE | CUE | VETO)]
     return sorted(terms)[::max(1, len(terms) // 500)] + NOISE  # spread over all the rules
 
 

@@ -64,7 +64,7 @@ def test_lint_finds_what_loading_cannot(folders: tuple[Path, Path]) -> None:
                for m in found)
 
 
-def test_a_whole_message_rule_shadows_no_ordinary_rule(folders: tuple[Path, Path]) -> None:
+def test_a_rule_held_to_more_shadows_no_ordinary_rule(folders: tuple[Path, Path]) -> None:
     rules, phrases = folders
     (rules / "zz_extra.yaml").write_text(
         "intent: damaged\n"
@@ -76,9 +76,14 @@ def test_a_whole_message_rule_shadows_no_ordinary_rule(folders: tuple[Path, Path
         "    any: [碎开]\n"
         "  - id: lone_again\n"
         "    any: [碎开]\n"
-        "    whole_message: true\n", encoding="utf-8")
+        "    whole_message: true\n"
+        "  - id: unless_fine\n"
+        "    any: [裂开了, 碎开了]\n"
+        "    none_anywhere: [没事]\n"
+        "  - id: plain\n"
+        "    any: [碎开了]\n", encoding="utf-8")
     shadowed = [m for m in _messages(rules, phrases) if "zz_extra" in m and "shadowed" in m]
-    assert shadowed == [  # 'anywhere' fires where 'lone' cannot, so it stays
+    assert shadowed == [  # 'anywhere' and 'plain' fire where 'lone' and 'unless_fine' cannot
         "zz_extra.yaml:8: warning: rule 'lone_again' is shadowed by 'lone': every term of "
         "it is already there at full weight, so it never changes a score"]
 

@@ -77,10 +77,13 @@ def compile_rules(sources: RuleSources) -> Matcher:
                 rule_groups = tuple(expand(group, RULE, located, "rules", index, "all", g)
                                     for g, group in enumerate(spec.all or []))
             vetoes = expand(spec.none, VETO, located, "rules", index, "none")
+            anywhere = (expand(spec.none_anywhere, VETO, located, "rules", index,
+                               "none_anywhere")
+                        | expand(model.none_anywhere, VETO, located, "none_anywhere"))
             rules.append(CompiledRule(f"{model.intent}/{spec.id}", model.intent, rule_groups,
                                       None if spec.any is not None else spec.within,
-                                      vetoes, spec.weight, spec.alone_only or model.alone_only,
-                                      spec.whole_message))
+                                      vetoes, anywhere, spec.weight,
+                                      spec.alone_only or model.alone_only, spec.whole_message))
     max_gap = 6
     if sources.negation:
         negation = sources.negation.model

@@ -106,7 +106,7 @@ def _shared_terms(rules: RuleSources) -> list[Finding]:
         if located.model.intent == FALLBACK_INTENT:
             continue  # reports nothing, so it cannot compete with an intent
         for index, rule in enumerate(located.model.rules):
-            if rule.any is None or rule.none or rule.weight < 0.5:
+            if rule.any is None or rule.none or rule.none_anywhere or rule.weight < 0.5:
                 continue
             for term in _expanded(rule.any, groups):
                 owners.setdefault(term, []).append((located.model.intent, located.path, index))
@@ -128,15 +128,16 @@ def _shadowed(rules: RuleSources) -> list[Finding]:
     no more often."""
     groups = rules.lexicon.model.groups if rules.lexicon else {}
     findings = []
-    plain = [(located, index, rule, _expanded(rule.any, groups), _expanded(rule.none, groups))
+    plain = [(located, index, rule, _expanded(rule.any, groups), _expanded(rule.none, groups),
+              _expanded(rule.none_anywhere + located.model.none_anywhere, groups))
              for located in rules.intents for index, rule in enumerate(located.model.rules)
              if rule.any is not None]
-    for located, index, rule, terms, vetoes in plain:
-        for other_located, other_index, other, other_terms, other_vetoes in plain:
+    for located, index, rule, terms, vetoes, anywhere in plain:
+        for other_located, other_index, other, other_terms, other_vetoes, other_anywhere in plain:
             if (not (other_located is located and other_index == index)
                     and other_located.model.intent == located.model.intent
                     and other.weight == 1.0 and terms <= other_terms
-                    and other_vetoes <= vetoes
+                    and other_vetoes <= vetoes | anywhere and other_anywhere <= anywhere
                     and (rule.whole_message or not other.whole_message)
                     and (terms != other_terms or (other_located.path, other_index)
                          < (located.path, index))):

@@ -203,7 +203,7 @@ def _rule_cross_checks(files: list[Located[RuleFile]],
             seen_ids.setdefault(full_id, located.path)
             term_lists = [("any", rule.any or [])] + [
                 (f"all.{g}", group) for g, group in enumerate(rule.all or [])]
-            term_lists.append(("none", rule.none))
+            term_lists += [("none", rule.none), ("none_anywhere", rule.none_anywhere)]
             for where, terms in term_lists:
                 for term in terms:
                     name = term[len(GROUP_PREFIX):]
@@ -211,6 +211,12 @@ def _rule_cross_checks(files: list[Located[RuleFile]],
                         problems.append(located.problem(
                             f"{where}: unknown group {term!r} (not in _lexicon.yaml)",
                             "rules", index, *where.split(".")[:1]))
+        for term in located.model.none_anywhere:
+            name = term[len(GROUP_PREFIX):]
+            if term.startswith(GROUP_PREFIX) and name not in groups:
+                problems.append(located.problem(
+                    f"none_anywhere: unknown group {term!r} (not in _lexicon.yaml)",
+                    "none_anywhere"))
     return problems
 
 

@@ -54,6 +54,9 @@ class CompiledRule:
     within: int | None
     """Largest token distance between the groups' hits (None for an `any` rule)."""
     vetoes: frozenset[int]
+    """Term indices that stop the rule in their own clause."""
+    vetoes_anywhere: frozenset[int]
+    """Term indices that stop the rule wherever they are in the message."""
     weight: float
     alone_only: bool
     """Counts only when the rules that are not alone_only report nothing (a bare 好的)."""
@@ -440,10 +443,14 @@ class Matcher:
                 used = [hit for hit in used if _is_whole_message(message.folded, hit)]
                 if not used:
                     continue
-            if veto_terms and not rules[number].vetoes.isdisjoint(veto_terms):
-                used = _unvetoed(message, [used], rules[number].vetoes, others)[0]
-                if not used:
+            if veto_terms:
+                rule = rules[number]
+                if not rule.vetoes_anywhere.isdisjoint(veto_terms):
                     continue
+                if not rule.vetoes.isdisjoint(veto_terms):
+                    used = _unvetoed(message, [used], rule.vetoes, others)[0]
+                    if not used:
+                        continue
             fired[number] = (((used[0][1], used[0][2]),) if len(used) == 1
                              else tuple(sorted({(hit[1], hit[2]) for hit in used})))
         complete = (groups_hit + self._lowest_bits) & self._guard_bits
@@ -452,6 +459,8 @@ class Matcher:
             complete ^= guard
             number = self._rule_at_guard[guard.bit_length() - 1]
             rule = rules[number]
+            if veto_terms and not rule.vetoes_anywhere.isdisjoint(veto_terms):
+                continue
             groups: list[list[Found]] = [[] for _ in rule.groups]
             for hit in live:
                 for user, group in self._all_uses[hit[0]]:

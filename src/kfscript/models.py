@@ -51,6 +51,9 @@ class RuleSpec(_Strict):
         default=None, min_length=1)
     within: int = Field(default=8, ge=1, le=200)
     none: list[Term] = Field(default_factory=list)
+    none_anywhere: list[Term] = Field(default_factory=list)
+    """Vetoes that stop the rule wherever they are in the message, not only in its clause:
+    盒子压扁了，不过东西没事."""
     weight: Weight = 1.0
     alone_only: bool = False
     """Count only when the rules that are not alone_only report nothing."""
@@ -75,6 +78,8 @@ class RuleFile(_Strict):
     intent: str
     alone_only: bool = False
     """Every rule of the file is alone_only (greeting: only a bare greeting is one)."""
+    none_anywhere: list[Term] = Field(default_factory=list)
+    """Vetoes anywhere in the message for every rule of the file (damaged: 东西没事)."""
     rules: list[RuleSpec] = Field(min_length=1)
     examples: list[str] = Field(default_factory=list)
     counterexamples: list[str] = Field(default_factory=list)
