@@ -204,20 +204,23 @@ def _rule_cross_checks(files: list[Located[RuleFile]],
             term_lists = [("any", rule.any or [])] + [
                 (f"all.{g}", group) for g, group in enumerate(rule.all or [])]
             term_lists += [("none", rule.none), ("none_anywhere", rule.none_anywhere)]
-            for where, terms in term_lists:
-                for term in terms:
-                    name = term[len(GROUP_PREFIX):]
-                    if term.startswith(GROUP_PREFIX) and name not in groups:
-                        problems.append(located.problem(
-                            f"{where}: unknown group {term!r} (not in _lexicon.yaml)",
-                            "rules", index, *where.split(".")[:1]))
-        for term in located.model.none_anywhere:
-            name = term[len(GROUP_PREFIX):]
-            if term.startswith(GROUP_PREFIX) and name not in groups:
-                problems.append(located.problem(
-                    f"none_anywhere: unknown group {term!r} (not in _lexicon.yaml)",
-                    "none_anywhere"))
+            problems += [located.problem(_UNKNOWN_GROUP.format(where=where, term=term),
+                                         "rules", index, *where.split(".")[:1])
+                         for where, terms in term_lists
+                         for term in _unknown_groups(terms, groups)]
+        problems += [located.problem(_UNKNOWN_GROUP.format(where="none_anywhere", term=term),
+                                     "none_anywhere")
+                     for term in _unknown_groups(located.model.none_anywhere, groups)]
     return problems
+
+
+_UNKNOWN_GROUP = "{where}: unknown group {term!r} (not in _lexicon.yaml)"
+
+
+def _unknown_groups(terms: list[str], groups: dict[str, list[str]]) -> list[str]:
+    """The @group references among `terms` that _lexicon.yaml does not define."""
+    return [term for term in terms
+            if term.startswith(GROUP_PREFIX) and term[len(GROUP_PREFIX):] not in groups]
 
 
 def load_phrasebank(folder: Path, files: Files | None = None) -> PhraseSources:
