@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -66,25 +67,18 @@ def test_lint_finds_what_loading_cannot(folders: tuple[Path, Path]) -> None:
 
 def test_a_rule_held_to_more_shadows_no_ordinary_rule(folders: tuple[Path, Path]) -> None:
     rules, phrases = folders
-    (rules / "zz_extra.yaml").write_text(
-        "intent: damaged\n"
-        "rules:\n"
-        "  - id: lone\n"
-        "    any: [裂开, 碎开]\n"
-        "    whole_message: true\n"
-        "  - id: anywhere\n"
-        "    any: [碎开]\n"
-        "  - id: lone_again\n"
-        "    any: [碎开]\n"
-        "    whole_message: true\n"
-        "  - id: unless_fine\n"
-        "    any: [裂开了, 碎开了]\n"
-        "    none_anywhere: [没事]\n"
-        "  - id: plain\n"
-        "    any: [碎开了]\n", encoding="utf-8")
+    (rules / "zz_extra.yaml").write_text(textwrap.dedent("""\
+        intent: damaged
+        rules:
+          - {id: lone, any: [裂开, 碎开], whole_message: true}
+          - {id: anywhere, any: [碎开]}
+          - {id: lone_again, any: [碎开], whole_message: true}
+          - {id: unless_fine, any: [裂开了, 碎开了], none_anywhere: [没事]}
+          - {id: plain, any: [碎开了]}
+        """), encoding="utf-8")
     shadowed = [m for m in _messages(rules, phrases) if "zz_extra" in m and "shadowed" in m]
     assert shadowed == [  # 'anywhere' and 'plain' fire where 'lone' and 'unless_fine' cannot
-        "zz_extra.yaml:8: warning: rule 'lone_again' is shadowed by 'lone': every term of "
+        "zz_extra.yaml:5: warning: rule 'lone_again' is shadowed by 'lone': every term of "
         "it is already there at full weight, so it never changes a score"]
 
 
