@@ -11,9 +11,9 @@ import kfscript
 HERE = Path(__file__).resolve().parent
 MINI_RULES = HERE / "fixtures" / "mini_rules"
 DEV_SET = HERE / "data" / "dev.jsonl"
-HOLDOUT_SETS = {"holdout_c.jsonl": (300, 0.93), "holdout_f.jsonl": (300, 0.94),
-                "holdout_h.jsonl": (400, 0.90), "holdout_k.jsonl": (400, 0.92),
-                "holdout_m.jsonl": (400, 0.93)}
+HOLDOUT_SETS = {"holdout_c.jsonl": (300, 0.94), "holdout_f.jsonl": (300, 0.945),
+                "holdout_h.jsonl": (400, 0.905), "holdout_k.jsonl": (400, 0.935),
+                "holdout_m.jsonl": (400, 0.935)}
 """The held-out sets in tests/data: each one's size and micro-F1 bar, a little under what it
 scores (h is the hardest; k and m imitate the development set's style)."""
 
