@@ -68,6 +68,17 @@ def test_broken_rule_file_names_file_and_line(tmp_path: Path, name: str, content
     assert f"{name}:{line}:" in str(problem)
 
 
+def test_a_file_level_veto_is_checked_once_not_per_rule(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(MINI_RULES, rules)
+    (rules / "damaged.yaml").write_text(
+        "intent: damaged\nnone_anywhere: [东西，没事]\nrules:\n  - id: a\n    any: [碎了]\n"
+        "  - id: b\n    any: [裂了]\n", encoding="utf-8")
+    with pytest.raises(RuleFileError) as caught:
+        kfscript.Engine.from_paths(rules=rules)
+    assert [(Path(p.path).name, p.line) for p in caught.value.problems] == [("damaged.yaml", 2)]
+
+
 def test_all_problems_are_reported_at_once(tmp_path: Path) -> None:
     rules = tmp_path / "rules"
     shutil.copytree(MINI_RULES, rules)

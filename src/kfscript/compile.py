@@ -69,6 +69,7 @@ def compile_rules(sources: RuleSources) -> Matcher:
     rules: list[CompiledRule] = []
     for located in sources.intents:
         model = located.model
+        file_anywhere = expand(model.none_anywhere, VETO, located, "none_anywhere")
         for index, spec in enumerate(model.rules):
             rule_groups: tuple[frozenset[int], ...]
             if spec.any is not None:
@@ -77,9 +78,8 @@ def compile_rules(sources: RuleSources) -> Matcher:
                 rule_groups = tuple(expand(group, RULE, located, "rules", index, "all", g)
                                     for g, group in enumerate(spec.all or []))
             vetoes = expand(spec.none, VETO, located, "rules", index, "none")
-            anywhere = (expand(spec.none_anywhere, VETO, located, "rules", index,
-                               "none_anywhere")
-                        | expand(model.none_anywhere, VETO, located, "none_anywhere"))
+            anywhere = file_anywhere | expand(spec.none_anywhere, VETO, located, "rules", index,
+                                              "none_anywhere")
             rules.append(CompiledRule(f"{model.intent}/{spec.id}", model.intent, rule_groups,
                                       None if spec.any is not None else spec.within,
                                       vetoes, anywhere, spec.weight,
